@@ -1,0 +1,1 @@
+"""The Dash app: layout, thin callbacks, pure figure functions."""

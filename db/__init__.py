@@ -1,0 +1,1 @@
+"""The relational store: models, migrations, engine set-up and every query."""

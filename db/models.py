@@ -1,0 +1,140 @@
+"""SQLAlchemy 2 models. The schema itself is owned by the Alembic migrations in `db/migrations`;
+these classes must describe the same tables (a test compares them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Donor(Base):
+    """Donors and recipients: ISO 3166 countries and a few organisations (NATO, EU...)."""
+
+    __tablename__ = "donors"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    __table_args__ = (CheckConstraint("kind IN ('country', 'organisation')", name="kind"),)
+
+
+class Category(Base):
+    """CONTRACT.md's category codes with their group and labels."""
+
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group: Mapped[str] = mapped_column("group_code", String(16))
+    label_en: Mapped[str] = mapped_column(String(80))
+    label_fr: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("group_code IN ('lethal', 'non_lethal', 'financial', 'humanitarian')", name="group"),
+    )
+
+
+class Release(Base):
+    """One version of one release as fetched; failed fetches are rows too, so nothing is lost."""
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(2048), index=True)
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    announcements: Mapped[list[Announcement]] = relationship(
+        back_populates="release", cascade="all, delete-orphan", passive_deletes=True
+    )
+    __table_args__ = (
+        CheckConstraint("status IN ('ok', 'failed')", name="status"),
+        Index("ix_releases_source_current", "source", "is_current"),
+    )
+
+
+class Announcement(Base):
+    """One aid announcement found in one release (a 'mention'); `pledge_key` groups mentions of
+    the same pledge across releases."""
+
+    __tablename__ = "announcements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    donor_code: Mapped[str] = mapped_column(ForeignKey("donors.code"))
+    recipient_code: Mapped[str] = mapped_column(ForeignKey("donors.code"))
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    item: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    value: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    value_eur: Mapped[float | None] = mapped_column(Float)
+    value_usd: Mapped[float | None] = mapped_column(Float)
+    date: Mapped[dt.date] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(Text)
+    evidence_start: Mapped[int | None] = mapped_column(Integer)
+    evidence_end: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    pledge_key: Mapped[str] = mapped_column(String(64), index=True)
+    release: Mapped[Release] = relationship(back_populates="announcements")
+    __table_args__ = (
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+        Index("ix_announcements_date_donor_category", "date", "donor_code", "category_code"),
+        Index("ix_announcements_donor_code", "donor_code"),
+        Index("ix_announcements_category_code", "category_code"),
+    )
+
+
+class EtlRun(Base):
+    """One run of `aidtracker refresh`: when, how it ended, what it did."""
+
+    __tablename__ = "etl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    sources: Mapped[str | None] = mapped_column(Text)
+    releases_seen: Mapped[int] = mapped_column(Integer, default=0)
+    releases_new: Mapped[int] = mapped_column(Integer, default=0)
+    releases_updated: Mapped[int] = mapped_column(Integer, default=0)
+    releases_failed: Mapped[int] = mapped_column(Integer, default=0)
+    announcements_added: Mapped[int] = mapped_column(Integer, default=0)
+    announcements_removed: Mapped[int] = mapped_column(Integer, default=0)
+    error_summary: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'ok', 'partial', 'failed')", name="status"),
+    )

@@ -1,0 +1,1 @@
+"""The ETL: fetch releases, parse them to text, extract announcements, load them."""
