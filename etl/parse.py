@@ -90,7 +90,9 @@ def read_release_file(path: Path | str, *, max_bytes: int | None = None) -> Rele
     except OSError as exc:
         raise ReleaseError(f"cannot read file: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
-    content_type = "text/html" if suffix in HTML_SUFFIXES else "text/plain" if suffix in TEXT_SUFFIXES else None
+    content_type = (
+        "text/html" if suffix in HTML_SUFFIXES else "text/plain" if suffix in TEXT_SUFFIXES else None
+    )
     return parse_release_bytes(data, str(path), content_type=content_type, max_bytes=limit)
 
 
@@ -127,9 +129,11 @@ def _parse(data: bytes, source: str, content_type: str | None, url: str | None) 
     text = normalize_text(decode_bytes(data, declared))
     if not text.strip():
         raise ReleaseError("empty file, no text")
-    if mime in ("text/html", "application/xhtml+xml") or (
-        mime not in ("text/plain", "text/markdown") and looks_like_html(text)
-    ) or (mime in ("text/plain", "text/markdown") and looks_like_html(text, strict=True)):
+    if (
+        mime in ("text/html", "application/xhtml+xml")
+        or (mime not in ("text/plain", "text/markdown") and looks_like_html(text))
+        or (mime in ("text/plain", "text/markdown") and looks_like_html(text, strict=True))
+    ):
         return _parse_html(text, source, url)
     return _parse_text(text, source, url)
 
@@ -187,7 +191,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Bytes to str; `ReleaseError` for binary data. See the module docstring for the order."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return _check_text(data[len(bom):].decode(enc, errors="replace"))
+            return _check_text(data[len(bom) :].decode(enc, errors="replace"))
     sample = data[:_SAMPLE]
     if b"\x00" in sample:
         enc = _utf16_without_bom(sample)
@@ -249,9 +253,7 @@ def _check_text(text: str) -> str:
     if not sample:
         return text
     bad = sum(
-        1
-        for c in sample
-        if c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS)
+        1 for c in sample if c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS)
     )
     if bad > 0.1 * len(sample) + 2:
         raise ReleaseError("binary file, not a release")
@@ -450,7 +452,9 @@ _DROP_TAGS = (
     "script", "style", "noscript", "template", "nav", "footer", "header", "aside", "form",
     "iframe", "svg", "button", "select", "object", "embed", "canvas",
 )  # fmt: skip
-_BOILERPLATE = re.compile(r"cookie|consent|gdpr|banner|menu|navbar|breadcrumb|footer|sidebar|share|social", re.I)
+_BOILERPLATE = re.compile(
+    r"cookie|consent|gdpr|banner|menu|navbar|breadcrumb|footer|sidebar|share|social", re.I
+)
 _BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section", "article",
                "blockquote", "pre", "dd", "dt", "td", "th", "main", "ul", "ol", "table"}  # fmt: skip
 
