@@ -373,15 +373,22 @@ def _header_date(value: str | None) -> dt.date | None:
 # ---------------------------------------------------------------------------------------------
 # HTML
 
-_HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
-_HTML_TAGS = re.compile(r"<(?:html|head|body|title|meta|div|p|article)\b[^>]*>", re.I)
+_HTML_OPEN = re.compile(r"<(?:!doctype\s+html|html)\b", re.I)
+_HTML_TAGS = re.compile(r"<(?:html|head|body|title|meta|div|p|article)\b[^<>]{0,500}>", re.I)
 _HTML_LANG = re.compile(r"""<html\b[^>]{0,500}?\blang\s*=\s*["']?\s*([A-Za-z]{2,3})\b""", re.I)
 
 
 def looks_like_html(text: str, strict: bool = False) -> bool:
     """True for a document that is an HTML page (strict: it must open like one)."""
-    head = text[:4096]
-    if _HTML_START.match(head):
+    head = text[:4096].lstrip()
+    if head.startswith("<?xml"):  # XHTML: skip the declaration
+        head = head[head.find(">") + 1 :].lstrip()
+    while head.startswith("<!--"):  # comments before the doctype (no regex: no backtracking)
+        end = head.find("-->")
+        if end < 0:
+            break
+        head = head[end + 3 :].lstrip()
+    if _HTML_OPEN.match(head):
         return True
     if strict:
         return False
@@ -521,8 +528,8 @@ MONTHS: Mapping[str, int] = {
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _DATE_RE = re.compile(
     rf"""
-    \b(?P<d1>[0-3]?\d)(?:er|st|nd|rd|th|\.)?[ \t\u00a0]+(?:de[ \t]+)?(?P<m1>{_MONTH_RE})\.?,?[ \t\u00a0]+(?P<y1>(?:19|20)\d\d)\b
-    | \b(?P<m2>{_MONTH_RE})\.?[ \t\u00a0]+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?[ \t\u00a0]+(?P<y2>(?:19|20)\d\d)\b
+    \b(?P<d1>[0-3]?\d)(?:er|st|nd|rd|th|\.)?[ \t\u00a0]{{1,5}}(?:de[ \t]{{1,3}})?(?P<m1>{_MONTH_RE})\.?,?[ \t\u00a0]{{1,5}}(?P<y1>(?:19|20)\d\d)\b
+    | \b(?P<m2>{_MONTH_RE})\.?[ \t\u00a0]{{1,5}}(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?[ \t\u00a0]{{1,5}}(?P<y2>(?:19|20)\d\d)\b
     | \b(?P<y3>(?:19|20)\d\d)-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)\b
     | \b(?P<d4>[0-3]?\d)\.(?P<m4>[01]?\d)\.(?P<y4>(?:19|20)\d\d)\b
     """,
