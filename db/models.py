@@ -138,3 +138,89 @@ class EtlRun(Base):
     __table_args__ = (
         CheckConstraint("status IN ('running', 'ok', 'partial', 'failed')", name="status"),
     )
+
+
+class FetchState(Base):
+    """What the ETL last saw at one address (URL or file path), so the next refresh can ask
+    conditionally (ETag, Last-Modified) and skip unchanged bodies (`body_hash`) without parsing.
+    `content_hash` is the text hash of the release the body gave; `links` the entry URLs of a
+    feed (JSON list), so a 304 on the feed still lets each entry be checked."""
+
+    __tablename__ = "fetch_state"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of `location`
+    location: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    links: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("kind IN ('page', 'feed', 'file')", name="kind"),)
+
+
+# --- Dashboard rollups (issue 5): rebuilt by `db.rollups.refresh_rollups` at the end of every refresh.
+# Measures are additive: `pledges` counts first mentions (one per pledge_key), so sums over any
+# set of cells give exact distinct-pledge counts without COUNT(DISTINCT).
+
+
+class Pledge(Base):
+    """One row per pledge: its first mention (earliest date, then lowest id) among current releases."""
+
+    __tablename__ = "pledges"
+    pledge_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_announcement_id: Mapped[int] = mapped_column(Integer, unique=True)
+    mentions: Mapped[int] = mapped_column(Integer)
+
+
+class RollupMonthly(Base):
+    """Month x donor x category: serves donor, category, group and whole-month date filters."""
+
+    __tablename__ = "rollup_monthly"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    donor_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer)
+    pledges: Mapped[int] = mapped_column(Integer)
+    value_eur_mentions: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_rollup_monthly_donor_month", "donor_code", "month"),
+        Index("ix_rollup_monthly_category_month", "category_code", "month"),
+    )
+
+
+class RollupMonthlyDetail(Base):
+    """Month x donor x category x publisher x language x confidence tenth: serves the other filters
+    except free text and partial-month dates."""
+
+    __tablename__ = "rollup_monthly_detail"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    donor_code: Mapped[str] = mapped_column(String(8))
+    category_code: Mapped[str] = mapped_column(String(32))
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    conf_bucket: Mapped[int] = mapped_column(Integer)  # floor(confidence * 10)
+    mentions: Mapped[int] = mapped_column(Integer)
+    pledges: Mapped[int] = mapped_column(Integer)
+    value_eur_mentions: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_rollup_monthly_detail_month", "month"),
+        Index("ix_rollup_monthly_detail_donor_month", "donor_code", "month"),
+        Index("ix_rollup_monthly_detail_category_month", "category_code", "month"),
+        Index("ix_rollup_monthly_detail_publisher", "publisher"),
+    )
+
+
+class RollupState(Base):
+    """What the rollups were built from; they are used only while this still matches the base table."""
+
+    __tablename__ = "rollup_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    announcements: Mapped[int] = mapped_column(Integer)
+    max_announcement_id: Mapped[int | None] = mapped_column(Integer)
+    releases: Mapped[int] = mapped_column(Integer)

@@ -1,13 +1,138 @@
-"""Pre-aggregated tables the dashboard reads (owned by the dashboard work, issue 5).
+"""Pre-aggregated tables the dashboard reads (issue 5).
 
-`refresh_rollups(conn)` is called by the ETL at the end of every refresh, inside a transaction,
-so the rollups always match the announcements."""
+`refresh_rollups(conn)` is called by the ETL at the end of every refresh, inside its transaction,
+so the rollups always match the announcements. It rebuilds, in order:
+
+- `pledges`: one row per `pledge_key`, pointing at its *first mention* (earliest date, then lowest
+  id) among the announcements of current, successfully fetched releases.
+- `rollup_monthly_detail`: month x donor x category x publisher x language x confidence tenth,
+  with the number of mentions, the number of first mentions (= pledges), and both EUR sums.
+- `rollup_monthly`: the same summed over publisher, language and confidence.
+- `rollup_state`: the count and the largest id of `announcements` the rollups were built from; the
+  query layer uses the rollups only while these still match (`db.queries.rollups_fresh`).
+
+Distinct pledge counts do not add up across cells, but first mentions do: every pledge has exactly
+one, so counting first mentions in any set of cells gives the exact number of distinct pledges,
+each attributed to the date, donor, category and release of its first mention.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import datetime as dt
+
+from sqlalchemy import Connection, Integer, and_, case, cast, delete, func, insert, literal, select, true
+
+from db.models import Announcement, Pledge, Release, RollupMonthly, RollupMonthlyDetail, RollupState
+
+A = Announcement.__table__
+R = Release.__table__
+P = Pledge.__table__
+RM = RollupMonthly.__table__
+RD = RollupMonthlyDetail.__table__
+RS = RollupState.__table__
+
+
+def month_expr(col, dialect: str):
+    """`YYYY-MM` of a date column, the same string on SQLite and PostgreSQL."""
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m", col)
+    return func.to_char(col, "YYYY-MM")
+
+
+def conf_bucket_expr(col, dialect: str):
+    """floor(confidence * 10) as an integer 0..10 (the epsilon keeps 0.7 in bucket 7)."""
+    scaled = col * 10 + literal(1e-9)
+    if dialect == "sqlite":
+        return cast(scaled, Integer)  # truncation = floor for non-negative values
+    return cast(func.floor(scaled), Integer)
+
+
+def current_release_condition():
+    return and_(R.c.is_current == true(), R.c.status == "ok")
+
+
+def ranked_mentions():
+    """Announcements of current releases, numbered within their pledge (1 = first mention)."""
+    return (
+        select(
+            A.c.id,
+            A.c.pledge_key,
+            func.row_number().over(partition_by=A.c.pledge_key, order_by=(A.c.date, A.c.id)).label("rn"),
+            func.count().over(partition_by=A.c.pledge_key).label("n"),
+        )
+        .select_from(A.join(R, R.c.id == A.c.release_id))
+        .where(current_release_condition())
+        .subquery("ranked")
+    )
 
 
 def refresh_rollups(conn: Connection) -> None:
-    """Rebuild the rollups from `announcements` (no-op until the dashboard defines them)."""
-    return None
+    """Rebuild every rollup from `announcements` (full rebuild, in the caller's transaction)."""
+    dialect = conn.dialect.name
+    for table in (RS, RM, RD, P):
+        conn.execute(delete(table))
+
+    ranked = ranked_mentions()
+    conn.execute(
+        insert(P).from_select(
+            ["pledge_key", "first_announcement_id", "mentions"],
+            select(ranked.c.pledge_key, ranked.c.id, ranked.c.n).where(ranked.c.rn == 1),
+        )
+    )
+
+    month = month_expr(A.c.date, dialect)
+    bucket = conf_bucket_expr(A.c.confidence, dialect)
+    is_first = P.c.first_announcement_id.is_not(None)
+    detail = (
+        select(
+            month.label("month"),
+            A.c.donor_code,
+            A.c.category_code,
+            R.c.publisher,
+            R.c.language,
+            bucket.label("conf_bucket"),
+            func.count(A.c.id),
+            func.count(P.c.first_announcement_id),
+            func.sum(A.c.value_eur),
+            func.sum(case((is_first, A.c.value_eur))),
+        )
+        .select_from(A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id))
+        .where(current_release_condition())
+        .group_by(month, A.c.donor_code, A.c.category_code, R.c.publisher, R.c.language, bucket)
+    )
+    measures = ["mentions", "pledges", "value_eur_mentions", "value_eur_pledges"]
+    conn.execute(
+        insert(RD).from_select(
+            ["month", "donor_code", "category_code", "publisher", "language", "conf_bucket", *measures],
+            detail,
+        )
+    )
+    conn.execute(
+        insert(RM).from_select(
+            ["month", "donor_code", "category_code", *measures],
+            select(
+                RD.c.month,
+                RD.c.donor_code,
+                RD.c.category_code,
+                func.sum(RD.c.mentions),
+                func.sum(RD.c.pledges),
+                func.sum(RD.c.value_eur_mentions),
+                func.sum(RD.c.value_eur_pledges),
+            ).group_by(RD.c.month, RD.c.donor_code, RD.c.category_code),
+        )
+    )
+    n, max_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id))).one()
+    releases = conn.execute(
+        select(func.count(func.distinct(A.c.release_id)))
+        .select_from(A.join(R, R.c.id == A.c.release_id))
+        .where(current_release_condition())
+    ).scalar_one()
+    conn.execute(
+        insert(RS).values(
+            id=1,
+            refreshed_at=dt.datetime.now(dt.UTC),
+            announcements=n,
+            max_announcement_id=max_id,
+            releases=releases,
+        )
+    )
