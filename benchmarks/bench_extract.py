@@ -1,0 +1,222 @@
+"""Extraction benchmark: releases per second on one core, and the slowdown over a baseline.
+
+    python benchmarks/bench_extract.py [--n 2000] [--seed 7] [--corpus DIR] [--check]
+
+Builds N release files in a temporary folder by recombining real sentences of the development
+corpus (../shared/corpus, else the bundled etl/samples; deterministic for a given seed): each
+synthetic release keeps one language, gets a header block like the corpus files (one in ten has
+none, so date and language detection run too) and 6 to 30 sentences in paragraphs.
+
+Then, in the same process (one core), over the same files:
+  (a) baseline: read each file (`etl.parse.read_release_file`) and split its text into sentences;
+  (b) read each file and run `etl.extract.extract` on it.
+It prints releases/s for both and the slowdown ratio (b)/(a) in time. The bars of issue 3 are
+>= 200 releases/s for (b) and a slowdown <= 5x; `--check` makes the exit status 1 when missed.
+
+The sentence splitter of the baseline is the extraction package's own when it has one (the
+output says which), else a simple regular-expression splitter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BAR_RELEASES_PER_S = 200.0
+BAR_SLOWDOWN = 5.0
+
+_SPLIT = re.compile(r"(?<=[.!?»”\"])\s+(?=[«“\"(]?\s?[A-ZÀ-ÖØ-ÞÆØÅ0-9])|\n\s*\n|\n(?=\s*[•\-*]\s)")
+
+
+def regex_split(text: str) -> list[str]:
+    """A simple sentence splitter: ., ! or ? then a capital; blank lines; list bullets."""
+    return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
+
+
+# Where the extraction package may keep its splitter (first found wins).
+SPLITTER_CANDIDATES = (
+    ("etl.extract", "split_sentences"),
+    ("etl.extract.sentences", "split_sentences"),
+    ("etl.extract.sentences", "split"),
+    ("etl.extract.segment", "split_sentences"),
+    ("etl.extract.text", "split_sentences"),
+    ("etl.extract.split", "split_sentences"),
+)
+
+
+def find_splitter() -> tuple[Callable[[str], list], str]:
+    for module, name in SPLITTER_CANDIDATES:
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        if callable(fn):
+            return fn, f"{module}.{name} (the extraction package's)"
+    return regex_split, "benchmarks.bench_extract.regex_split (simple regex; etl.extract has none)"
+
+
+def default_corpus() -> Path:
+    shared = ROOT.parent / "shared" / "corpus"
+    return shared if (shared / "releases").is_dir() else ROOT / "etl" / "samples"
+
+
+def sentence_pools(corpus: Path) -> dict[str, list[str]]:
+    """Sentences of the corpus by language (from each file's header)."""
+    from etl.parse import read_release_file
+
+    pools: dict[str, list[str]] = {}
+    for f in sorted((corpus / "releases").iterdir()):
+        if not f.is_file():
+            continue
+        r = read_release_file(f)
+        lang = r.language or "en"
+        for s in regex_split(r.text):
+            if 20 <= len(s) <= 1200:
+                pools.setdefault(lang, []).append(s)
+    return {k: v for k, v in pools.items() if len(v) >= 10}
+
+
+PUBLISHERS = {
+    "en": ["NATO", "U.S. Department of State", "U.S. Department of Defense"],
+    "fr": ["NATO", "Défense nationale (Canada)"],
+    "nl": ["Ministerie van Defensie"],
+    "da": ["Forsvarsministeriet"],
+    "de": ["Bundesministerium der Verteidigung"],
+}
+
+
+def build_corpus(pools: dict[str, list[str]], n: int, seed: int, folder: Path) -> list[Path]:
+    rng = random.Random(seed)
+    langs = sorted(pools)
+    weights = [len(pools[lang]) for lang in langs]
+    paths = []
+    for i in range(n):
+        lang = rng.choices(langs, weights)[0]
+        pool = pools[lang]
+        k = rng.randint(6, 30)
+        sentences = [rng.choice(pool) for _ in range(k)]
+        paragraphs, cur = [], []
+        for s in sentences:
+            cur.append(s)
+            if rng.random() < 0.3:
+                paragraphs.append(" ".join(cur))
+                cur = []
+        if cur:
+            paragraphs.append(" ".join(cur))
+        day = rng.randint(0, 365 * 3)
+        published = time.strftime("%Y-%m-%d", time.gmtime(1_640_995_200 + day * 86_400))
+        body = "\n\n".join(paragraphs)
+        if rng.random() < 0.9:
+            header = (
+                f"source_url: https://example.org/{lang}/release-{i}\npublisher: {rng.choice(PUBLISHERS.get(lang, ['x']))}\n"
+                f"language: {lang}\npublished: {published}\n---\n"
+            )
+        else:
+            header = ""
+        p = folder / f"{i:05d}_bench_{lang}_{published}.txt"
+        p.write_text(header + body + "\n", encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def timed(fn: Callable[[Path], int], paths: list[Path], repeat: int) -> tuple[float, int]:
+    """Best wall time over `repeat` passes, and the count the pass returned."""
+    best, count = float("inf"), 0
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        count = sum(fn(p) for p in paths)
+        best = min(best, time.perf_counter() - t0)
+    return best, count
+
+
+def run(n: int = 2000, seed: int = 7, corpus: Path | None = None, repeat: int = 1) -> dict:
+    from etl.extract import extract
+    from etl.parse import read_release_file
+
+    corpus = corpus or default_corpus()
+    pools = sentence_pools(corpus)
+    split, splitter_name = find_splitter()
+    with tempfile.TemporaryDirectory(prefix="aidtracker-bench-") as tmp:
+        paths = build_corpus(pools, n, seed, Path(tmp))
+        size = sum(p.stat().st_size for p in paths)
+        for p in paths[:20]:  # warm up: imports, lexicons, compiled patterns, file cache
+            extract(read_release_file(p))
+            split(read_release_file(p).text)
+
+        def read_only(p: Path) -> int:
+            return len(read_release_file(p).text)
+
+        def baseline(p: Path) -> int:
+            return len(split(read_release_file(p).text))
+
+        def full(p: Path) -> int:
+            return len(extract(read_release_file(p)))
+
+        t_read, _ = timed(read_only, paths, repeat)
+        t_base, n_sentences = timed(baseline, paths, repeat)
+        t_full, n_found = timed(full, paths, repeat)
+    return {
+        "n_releases": n,
+        "seed": seed,
+        "corpus": str(corpus),
+        "languages": {lang: len(v) for lang, v in sorted(pools.items())},
+        "megabytes": round(size / 1e6, 2),
+        "splitter": splitter_name,
+        "read_releases_per_s": round(n / t_read, 1),
+        "baseline_releases_per_s": round(n / t_base, 1),
+        "extract_releases_per_s": round(n / t_full, 1),
+        "slowdown": round(t_full / t_base, 2),
+        "sentences": n_sentences,
+        "announcements": n_found,
+        "seconds": {"read": round(t_read, 3), "baseline": round(t_base, 3), "extract": round(t_full, 3)},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=2000, help="number of synthetic releases (default 2000)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--corpus", type=Path, default=None, help="corpus with releases/ (default: dev corpus)")
+    ap.add_argument("--repeat", type=int, default=1, help="passes per measure, best kept (default 1)")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a bar is missed")
+    args = ap.parse_args(argv)
+    res = run(args.n, args.seed, args.corpus, args.repeat)
+    ok_speed = res["extract_releases_per_s"] >= BAR_RELEASES_PER_S
+    ok_ratio = res["slowdown"] <= BAR_SLOWDOWN
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False))
+    else:
+        print(f"corpus: {res['n_releases']} releases ({res['megabytes']} MB) recombined from {res['corpus']}")
+        print(f"        sentence pools {res['languages']}, seed {res['seed']}")
+        print(f"sentence splitter (baseline): {res['splitter']}")
+        print(f"read only            {res['read_releases_per_s']:>9.1f} releases/s")
+        print(
+            f"(a) read + split     {res['baseline_releases_per_s']:>9.1f} releases/s  ({res['sentences']} sentences)"
+        )
+        print(
+            f"(b) read + extract   {res['extract_releases_per_s']:>9.1f} releases/s  ({res['announcements']} announcements)"
+            f"  bar >= {BAR_RELEASES_PER_S:.0f}: {'ok' if ok_speed else 'MISSED'}"
+        )
+        print(
+            f"slowdown (b)/(a)     {res['slowdown']:>9.2f}x  bar <= {BAR_SLOWDOWN:.0f}x: {'ok' if ok_ratio else 'MISSED'}"
+        )
+    return 1 if args.check and not (ok_speed and ok_ratio) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
