@@ -1,0 +1,365 @@
+"""Loading releases and their announcements: one transaction per release.
+
+Everything about one input happens in one transaction: its release row, all its announcements,
+the replacement of an older version, the removal of its earlier failure rows and its
+`fetch_state` (validators and body hash). A run killed at any point leaves either all of it or
+none of it, and the next run redoes exactly what is missing.
+
+What a release can be, by the hash of its content (`content_hash`: main text plus title, date,
+language, publisher and canonical URL):
+
+- new: no release has this content → a release row (`is_current`) and its announcements;
+- unchanged: the current version of the same source has this content → nothing written but the
+  fetch state (this is what makes a second run add nothing);
+- changed: the source has a current version with other content → the new version is inserted,
+  the old one keeps its row and text but is no longer current and its announcements are
+  replaced by the new version's (one transaction: readers see the old set or the new one);
+- back to an older version: that version becomes current again, with freshly extracted rows;
+- duplicate: another source already gave exactly this content (the same page under two URLs,
+  the same sample file at a new path) → not loaded twice.
+
+A failed input (unreadable file, HTTP error, non-HTML body, oversize page, extraction error)
+becomes a release row with `status='failed'`, the error text and an attempt counter; it is current
+only while the source has no good version (a failing refetch never hides good data). A later
+success removes the failure rows of that source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+
+from db.models import Announcement as AnnouncementRow
+from db.models import Category, Donor, FetchState, Release
+from etl.money import to_eur_usd
+from etl.pledge import Mention, assign_keys
+from etl.types import Announcement, ReleaseText
+
+log = logging.getLogger(__name__)
+
+MAX_BIGINT = 2**63 - 1
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def location_key(location: str) -> str:
+    return hashlib.sha256(location.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def content_hash(release: ReleaseText) -> str:
+    payload = json.dumps(
+        [
+            release.text,
+            release.title,
+            release.published.isoformat() if release.published else None,
+            release.language,
+            release.publisher,
+            release.source_url,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(slots=True)
+class StateUpdate:
+    """What to remember about the address a release came from."""
+
+    location: str
+    kind: str  # "page" or "file"
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(slots=True)
+class LoadResult:
+    outcome: str  # "new", "updated", "unchanged", "duplicate", "failed"
+    release_id: int | None = None
+    added: int = 0
+    removed: int = 0
+    skipped: list[str] = field(default_factory=list)  # announcement rows refused (unknown codes...)
+
+
+def _clip(value: str | None, n: int) -> str | None:
+    return value[:n] if value else value
+
+
+def upsert_state(conn: Connection, st: StateUpdate, *, content: str | None = None, links: str | None = None,
+                 error: str | None = None, keep_links: bool = False) -> None:  # fmt: skip
+    key = location_key(st.location)
+    values = dict(
+        location=st.location,
+        kind=st.kind,
+        etag=_clip(st.etag, 512),
+        last_modified=_clip(st.last_modified, 128),
+        body_hash=st.body_hash,
+        content_hash=content,
+        error=error,
+        checked_at=utcnow(),
+    )
+    if not keep_links:
+        values["links"] = links
+    done = conn.execute(update(FetchState).where(FetchState.key_hash == key).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(FetchState).values(key_hash=key, **values))
+
+
+def read_states(conn: Connection) -> dict[str, tuple]:
+    """All fetch states, keyed by location hash: (etag, last_modified, body_hash, content_hash, links)."""
+    rows = conn.execute(
+        select(
+            FetchState.key_hash,
+            FetchState.etag,
+            FetchState.last_modified,
+            FetchState.body_hash,
+            FetchState.content_hash,
+            FetchState.links,
+        )  # fmt: skip
+    )
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+class Loader:
+    """Writes releases for one run. Reference codes are read once; unknown donor, recipient or
+    category codes skip that announcement (logged), never the release."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        with engine.connect() as conn:
+            self.donors = set(conn.execute(select(Donor.code)).scalars())
+            self.categories = set(conn.execute(select(Category.code)).scalars())
+
+    # -- failures ---------------------------------------------------------------------------
+
+    def record_failure(self, source: str, error: str, *, state: StateUpdate | None = None) -> LoadResult:
+        error = " ".join(str(error).split())[:2000] or "unknown error"
+        now = utcnow()
+        with self.engine.begin() as conn:
+            has_good = conn.execute(
+                select(Release.id).where(Release.source == source, Release.status == "ok", Release.is_current)
+            ).first()
+            failed = conn.execute(
+                select(Release.id, Release.attempts)
+                .where(Release.source == source, Release.status == "failed")
+                .order_by(Release.id)  # fmt: skip
+            ).all()
+            if failed:
+                rid, attempts = failed[0]
+                conn.execute(
+                    update(Release).where(Release.id == rid)
+                    .values(error=error, attempts=attempts + 1, fetched_at=now, is_current=has_good is None)
+                )  # fmt: skip
+                if len(failed) > 1:
+                    conn.execute(delete(Release).where(Release.id.in_([r[0] for r in failed[1:]])))
+            else:
+                rid = conn.execute(
+                    insert(Release).values(
+                        source=source,
+                        fetched_at=now,
+                        status="failed",
+                        error=error,
+                        attempts=1,
+                        is_current=has_good is None,
+                    )  # fmt: skip
+                ).inserted_primary_key[0]
+            if state is not None:  # remember the error, forget the validators: retry in full
+                conn.execute(
+                    update(FetchState).where(FetchState.key_hash == location_key(state.location))
+                    .values(error=error, etag=None, last_modified=None, body_hash=None, checked_at=now)
+                )  # fmt: skip
+        return LoadResult("failed", release_id=rid)
+
+    def clear_failures(self, source: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
+
+    def save_state(self, state: StateUpdate, **kw) -> None:
+        with self.engine.begin() as conn:
+            upsert_state(conn, state, **kw)
+
+    # -- releases ---------------------------------------------------------------------------
+
+    def load(self, source: str, release: ReleaseText, found: list[Announcement], state: StateUpdate,
+             *, publisher_hint: str | None = None) -> LoadResult:  # fmt: skip
+        if not release.publisher and publisher_hint:
+            release.publisher = publisher_hint
+        h = content_hash(release)
+        with self.engine.begin() as conn:
+            same = conn.execute(
+                select(Release.id, Release.source, Release.is_current).where(Release.content_hash == h)
+            ).first()
+            if same is not None and same.source == source and same.is_current:
+                conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
+                upsert_state(conn, state, content=h)
+                return LoadResult("unchanged", release_id=same.id)
+            if same is not None and same.source != source:
+                log.info("%s: same content as %s, not loaded twice", source, same.source)
+                conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
+                upsert_state(conn, state, content=h)
+                return LoadResult("duplicate", release_id=same.id)
+
+            removed = 0
+            old = (
+                conn.execute(
+                    select(Release.id).where(
+                        Release.source == source, Release.is_current, Release.status == "ok"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if old:
+                removed = (
+                    conn.execute(delete(AnnouncementRow).where(AnnouncementRow.release_id.in_(old))).rowcount
+                    or 0
+                )
+                conn.execute(update(Release).where(Release.id.in_(old)).values(is_current=False))
+            conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
+
+            fields = dict(
+                canonical_url=_clip(release.source_url, 2048),
+                publisher=_clip(release.publisher, 200),
+                language=_clip(release.language, 8),
+                title=release.title,
+                published=release.published,
+                fetched_at=utcnow(),
+                raw_text=release.text,
+                etag=_clip(state.etag, 512),
+                last_modified=_clip(state.last_modified, 128),
+                status="ok",
+                error=None,
+                attempts=1,
+                is_current=True,
+            )
+            if same is not None:  # this source's older version is back: make it current again
+                rid = same.id
+                conn.execute(delete(AnnouncementRow).where(AnnouncementRow.release_id == rid))
+                conn.execute(update(Release).where(Release.id == rid).values(**fields))
+            else:
+                rid = conn.execute(
+                    insert(Release).values(source=source, content_hash=h, **fields)
+                ).inserted_primary_key[0]
+
+            rows, skipped = self._rows(found, rid, release, source)
+            if rows:
+                self._assign_pledge_keys(conn, rows, rid, h)
+                conn.execute(insert(AnnouncementRow), rows)
+            upsert_state(conn, state, content=h)
+        for msg in skipped:
+            log.warning("%s: announcement skipped: %s", source, msg)
+        outcome = "updated" if (old or same is not None) else "new"
+        return LoadResult(outcome, release_id=rid, added=len(rows), removed=removed, skipped=skipped)
+
+    def _rows(self, found: list[Announcement], rid: int, release: ReleaseText, source: str):
+        rows: list[dict] = []
+        skipped: list[str] = []
+        for a in found:
+            bad = []
+            if a.donor_code not in self.donors:
+                bad.append(f"unknown donor code {a.donor_code!r}")
+            if a.recipient_code not in self.donors:
+                bad.append(f"unknown recipient code {a.recipient_code!r}")
+            if a.category not in self.categories:
+                bad.append(f"unknown category {a.category!r}")
+            try:
+                date = dt.date.fromisoformat(str(a.date)[:10])
+            except ValueError:
+                date = release.published
+                if date is None:
+                    bad.append(f"no usable date ({a.date!r})")
+            if bad:
+                skipped.append(f"{'; '.join(bad)} ({(a.item or '')[:80]!r})")
+                continue
+            quantity = a.quantity if isinstance(a.quantity, int) and 0 <= a.quantity <= MAX_BIGINT else None
+            value = float(a.value) if isinstance(a.value, int | float) and math.isfinite(a.value) else None
+            currency = a.currency.strip().upper()[:3] if a.currency and value is not None else None
+            eur, usd = to_eur_usd(value, currency, date) if value is not None and currency else (None, None)
+            try:
+                confidence = min(1.0, max(0.0, float(a.confidence)))
+            except (TypeError, ValueError):
+                confidence = 0.5
+            if not math.isfinite(confidence):
+                confidence = 0.5
+            rows.append(
+                dict(
+                    release_id=rid,
+                    donor_code=a.donor_code,
+                    recipient_code=a.recipient_code,
+                    category_code=a.category,
+                    item=(a.item or a.category)[:2000],
+                    quantity=quantity,
+                    value=value,
+                    currency=currency,
+                    value_eur=eur,
+                    value_usd=usd,
+                    date=date,
+                    evidence=a.evidence or "",
+                    evidence_start=a.evidence_start,
+                    evidence_end=a.evidence_end,
+                    confidence=confidence,
+                    pledge_key="",
+                )
+            )
+        return rows, skipped
+
+    def _assign_pledge_keys(self, conn: Connection, rows: list[dict], rid: int, seed: str) -> None:
+        from etl.pledge import WINDOW_DAYS
+
+        new = [
+            Mention(
+                r["donor_code"],
+                r["recipient_code"],
+                r["category_code"],
+                r["date"],
+                r["quantity"],
+                r["value_eur"],
+                r["item"],
+            )  # fmt: skip
+            for r in rows
+        ]
+        lo = min(m.date for m in new) - dt.timedelta(days=WINDOW_DAYS)
+        hi = max(m.date for m in new) + dt.timedelta(days=WINDOW_DAYS)
+        A = AnnouncementRow
+        q = select(
+            A.donor_code,
+            A.recipient_code,
+            A.category_code,
+            A.date,
+            A.quantity,
+            A.value_eur,
+            A.item,
+            A.pledge_key,
+        ).where(  # fmt: skip
+            and_(
+                A.date >= lo, A.date <= hi, A.release_id != rid, A.donor_code.in_({m.donor_code for m in new})
+            )
+        )
+        existing = [
+            Mention(d, r, c, day, q_, ve, item, key) for d, r, c, day, q_, ve, item, key in conn.execute(q)
+        ]
+        for r, key in zip(rows, assign_keys(new, existing, seed), strict=True):
+            r["pledge_key"] = key
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+def failed_sources(engine: Engine, max_attempts: int) -> list[str]:
+    """Sources whose last attempt failed and that have failed fewer than `max_attempts` times."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Release.source, func.min(Release.id))
+            .where(Release.status == "failed", Release.attempts < max_attempts)
+            .group_by(Release.source)
+            .order_by(func.min(Release.id))
+        )
+        return [r[0] for r in rows]
