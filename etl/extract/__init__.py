@@ -1,9 +1,19 @@
-"""Announcement extraction (issue 3)."""
+"""Announcement extraction (issue 3): `extract(release) -> list[Announcement]`.
+
+A pure function: no I/O besides reading the bundled lexicon files once. The rules are in
+`engine.py`, the words in `lexicons/<lang>.toml` + `lexicons/common.toml`; docs/extraction.md
+explains both.
+"""
 
 from __future__ import annotations
 
 from etl.types import Announcement, ReleaseText
 
+__all__ = ["extract"]
+
 
 def extract(release: ReleaseText) -> list[Announcement]:
-    raise NotImplementedError
+    """Every aid announcement found in the release text (CONTRACT.md fields + evidence offsets)."""
+    from etl.extract.engine import extract_release
+
+    return extract_release(release)

@@ -1,0 +1,78 @@
+"""The day an announcement was made: the release date unless the sentence names a resolvable day.
+
+    >>> import datetime as dt
+    >>> resolve_date("Derudover har regeringen i fredags fået opbakning", dt.date(2022, 10, 2), "da")
+    datetime.date(2022, 9, 30)
+
+Absolute dates ("on 3 March 2022", "le 3 mars 2022", "April 21, 2023") are read with dateparser;
+"yesterday"/"today" and weekdays ("last Friday", "i fredags", "vendredi dernier") are resolved
+against the release date with the per-language word lists of the lexicon (`[dates]`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from etl.extract import lexicon as lx
+
+_MAX_BACK = dt.timedelta(days=366)
+
+
+def _parse_abs(m: re.Match, lex: lx.Lexicon) -> dt.date | None:
+    g = m.groupdict()
+    try:
+        if g.get("y3"):
+            return dt.date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
+        day = int(g.get("d1") or g.get("d2"))
+        month_name = (g.get("m1") or g.get("m2") or "").lower().rstrip(".")
+        year = int(g.get("y1") or g.get("y2"))
+        month = lex.months.get(month_name)
+        if month:
+            return dt.date(year, month, day)
+    except (TypeError, ValueError):
+        return None
+    try:  # anything the month table does not know: dateparser
+        import dateparser
+
+        d = dateparser.parse(m.group(), languages=[lex.lang, "en"],
+                             settings={"REQUIRE_PARTS": ["day", "month", "year"], "STRICT_PARSING": True})
+        return d.date() if d else None
+    except Exception:
+        return None
+
+
+def absolute_dates(text: str, lang: str | None) -> list[dt.date]:
+    """Full dates (day, month, year) written in the text, in order."""
+    lex = lx.get(lang)
+    out = []
+    for m in lex.abs_date_re.finditer(text):
+        d = _parse_abs(m, lex)
+        if d:
+            out.append(d)
+    return out
+
+
+def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> dt.date | None:
+    """The day the sentence gives, or None when it gives none (the caller uses the release date)."""
+    lex = lx.get(lang)
+    for m in lex.abs_date_re.finditer(sentence):
+        d = _parse_abs(m, lex)
+        if d and (published is None or published - _MAX_BACK <= d <= published):
+            return d
+    if published is None:
+        return None
+    if lex.w["yesterday"].search(sentence):
+        return published - dt.timedelta(days=1)
+    for idx, rx in enumerate(lex.weekday_res):
+        m = rx.search(sentence)
+        if not m:
+            continue
+        phrase = m.group(1).lower()
+        day_word = lex.data["dates"]["weekdays"][idx]
+        strictly_before = phrase != day_word and not phrase.startswith(("on ", "ce ", "op ", "på ", "this "))
+        delta = (published.weekday() - idx) % 7
+        if delta == 0 and strictly_before:
+            delta = 7
+        return published - dt.timedelta(days=delta)
+    return None

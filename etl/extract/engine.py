@@ -1,0 +1,475 @@
+"""The rules: sentences -> clauses -> donors x items/amounts -> announcements (CONTRACT.md).
+
+Language-neutral: every word comes from the lexicon (etl/extract/lexicons/*.toml). See
+docs/extraction.md for the rules in prose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from etl import donors as donor_ref
+from etl.extract import dates as dates_mod
+from etl.extract import lexicon as lx
+from etl.extract import numbers as nums
+from etl.extract.segment import split_sentences
+from etl.types import Announcement, ReleaseText
+
+RECENT = 3  # sentences within which "This ..." refers back
+
+
+@dataclass(slots=True)
+class Item:
+    start: int  # offsets in the sentence
+    end: int
+    category: str
+    named: bool
+    single_word: bool
+    quantity: int | None = None
+    qty_text: str | None = None
+
+
+@dataclass
+class Row:
+    donor: str
+    category: str
+    item: str
+    quantity: int | None
+    value: float | None
+    currency: str | None
+    date: dt.date
+    sent_index: int
+    start: int
+    end: int
+    confidence: float
+    total: bool = False
+    key: tuple = field(default_factory=tuple)
+
+
+# ----------------------------------------------------------------------------- items
+
+
+def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
+    """Category mentions in st[cs:ce]: longest non-overlapping, glued phrases merged."""
+    raw: list[Item] = []
+    for code, rx, named in lex.categories:
+        for m in rx.finditer(st, cs, ce):
+            raw.append(Item(m.start(), m.end(), code, named, " " not in m.group() and "-" not in m.group()))
+    # longest first, then keep non-overlapping
+    raw.sort(key=lambda i: (-(i.end - i.start), i.start))
+    kept: list[Item] = []
+    for it in raw:
+        if all(it.end <= k.start or it.start >= k.end for k in kept):
+            kept.append(it)
+    kept.sort(key=lambda i: i.start)
+    return _merge(st, kept, lex)
+
+
+_GAP_TOKEN = re.compile(r"[\w'’./-]+|[(),]")
+_CALIBRE_TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:-?mm|-?millim\w*)?|mm|millim\w*", re.IGNORECASE)
+_PURE_LIST = None
+
+
+def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
+    """'glue' (one noun phrase), 'for' (X for Y), 'list' (a list separator) or 'other'."""
+    g = gap.strip()
+    if not g or g in ("(", ")", "-", "—"):
+        return "glue"
+    if re.fullmatch(r"[,;]?\s*(?:(?:" + lex.w["list_words"].pattern + r")\s*)?", g, re.IGNORECASE):
+        return "list"
+    toks = _GAP_TOKEN.findall(g)
+    has_for = bool(lex.w["for_words"].search(g))
+    other = 0
+    for t in toks:
+        if t in "()" or lex.w["glue"].fullmatch(t) or _CALIBRE_TOKEN.fullmatch(t):
+            continue
+        if lex.w["for_words"].fullmatch(t):
+            continue
+        if t == ",":
+            return "other"
+        other += 1
+    if other == 0:
+        return "for" if has_for else "glue"
+    if has_for and other <= 2:
+        return "for"
+    return "other"
+
+
+def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
+    com = lx.common()["merge"]
+    ammo = set(com["ammo_like"])
+    ammo_exc = set(com["ammo_for_wins_unless"])
+    prio = {c: i for i, c in enumerate(lex.merge_priority)}
+    out: list[Item] = []
+    for it in items:
+        if out:
+            prev = out[-1]
+            kind = _gap_kind(st[prev.end : it.start], lex)
+            merged_cat = None
+            if kind == "for" and prev.category in ammo:
+                merged_cat = it.category if it.category in ammo_exc else prev.category
+            elif kind in ("glue", "for"):
+                merged_cat = min((prev.category, it.category), key=lambda c: prio.get(c, 99))
+            elif kind == "list":
+                txt = st[it.start : it.end]
+                if it.single_word and not it.named and lex.w["heads"].fullmatch(txt) and not prev.single_word \
+                        and prev.category not in ("munitions",):
+                    merged_cat = prev.category  # shared modifier: "air-defense launchers, missiles and radars"
+                elif (not it.named and not prev.named and it.category == prev.category):
+                    merged_cat = prev.category  # "main battle tanks and light tanks"
+            if merged_cat is not None:
+                prev.end = it.end
+                prev.category = merged_cat
+                prev.named = prev.named or it.named
+                prev.single_word = False
+                continue
+        out.append(it)
+    return out
+
+
+def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
+                  dead: list[tuple[int, int]]) -> list[Item]:
+    vague = [(m.start(), m.end()) for m in lex.w["vague"].finditer(st, cs, ce)]
+    vague = [v for v in vague if all(v[1] <= i.start or v[0] >= i.end for i in items)]
+    out = []
+    for it in items:
+        if any(a <= it.start < b for a, b in dead):
+            continue
+        before = st[max(cs, it.start - 60) : it.start]
+        after = st[it.end : min(ce, it.end + 60)]
+        if lex.ends["possessive"].search(before) or lex.starts["possessive"].match(after):
+            continue
+        if lex.ends["item_negative_before"].search(before) or lex.starts["item_negative_after"].match(after):
+            continue
+        if lex.starts["agent"].match(after):
+            continue
+        if any(_gap_kind(st[v[1] : it.start], lex) == "list" and v[1] <= it.start or
+               _gap_kind(st[it.end : v[0]], lex) == "list" and v[0] >= it.end for v in vague):
+            continue
+        out.append(it)
+    # umbrella terms ("heavy equipment") go when something more specific is named
+    if len(out) > 1:
+        spec = [i for i in out if not lex.w["umbrella"].fullmatch(st[i.start : i.end])]
+        if spec:
+            out = spec
+    return out
+
+
+def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money]) -> tuple[int | None, str | None]:
+    lo = max(cs, it.start - 50)
+    window_nums = nums.find_numbers(st, lex, lo, it.start)
+    for n in reversed(window_nums):
+        gap = st[n.end : it.start]
+        if re.search(r"[,;:]|\b(?:" + lex.w["list_words"].pattern + r")\b", gap, re.IGNORECASE):
+            break
+        if lex.starts["calibre"].match(st[n.end : n.end + 14]):
+            continue
+        word = st[n.start : n.end].lower()
+        if word in lex.one_words:
+            continue
+        if any(m.start <= n.start < m.end for m in money):
+            break
+        if 1900 <= n.value <= 2100 and n.value == int(n.value):
+            continue
+        if len(_GAP_TOKEN.findall(gap)) > 4 or n.value != int(n.value) or n.value <= 0:
+            break
+        return int(n.value), n.approx
+    return None, None
+
+
+# ----------------------------------------------------------------------------- donors
+
+
+@dataclass(slots=True)
+class Donors:
+    codes: list[str]
+    collective: bool
+
+
+def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str]) -> Donors:
+    never = set(lx.common()["donors"]["never"])
+    coll = [(m.start(), m.end()) for m in lex.w["collective"].finditer(st, cs, ce)]
+    codes: list[str] = []
+    for m in lex.donor_re.finditer(st, cs, ce):
+        code = lx.donor_code(lex, m.group())
+        if not code or code in never or code in excluded:
+            continue
+        if any(a <= m.start() < b for a, b in coll):
+            continue
+        before = st[max(0, m.start() - 30) : m.start()]
+        after = st[m.end() : m.end() + 40]
+        if lex.ends["not_donor_before"].search(before) or lex.starts["not_donor_after"].match(after):
+            continue
+        if re.search(r"(?:[A-Z][\w-]+,\s|[A-Z][\w-]+\s\()\Z", before):  # "Ramstein, Germany", "Ramstein (Allemagne)"
+            prev_word = re.search(r"([A-Z][\w-]+)[,\s(]+\Z", before).group(1)
+            if not lex.donor_re.fullmatch(prev_word):
+                continue
+        if code not in codes:
+            codes.append(code)
+    orgs = set(lx.common()["donors"]["organisations"])
+    if any(c not in orgs for c in codes):
+        codes = [c for c in codes if c not in orgs]
+    return Donors(codes, bool(coll))
+
+
+def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
+    """Codes that appear as recipients in the sentence ("to Slovakia"): not donors here."""
+    out = set()
+    for m in lex.donor_re.finditer(st):
+        if lex.ends["recipient_before"].search(st[max(0, m.start() - 25) : m.start()]):
+            code = lx.donor_code(lex, m.group())
+            if code:
+                out.add(code)
+    return out
+
+
+# ----------------------------------------------------------------------------- cues
+
+
+def _sentence_negated(st: str, lex: lx.Lexicon) -> str | None:
+    for kind, scope, rx in lex.cues:
+        if scope == "sentence" and rx.search(st):
+            return kind
+    return None
+
+
+def _forward_dead(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[tuple[int, int]]:
+    dead = []
+    for _kind, scope, rx in lex.cues:
+        if scope != "forward":
+            continue
+        for m in rx.finditer(st, cs, ce):
+            end_m = lex.w["scope_end"].search(st, m.end(), ce)
+            dead.append((m.start(), end_m.start() if end_m else ce))
+    return dead
+
+
+def _clauses(st: str, lex: lx.Lexicon) -> list[tuple[int, int]]:
+    out = []
+    cur = 0
+    for m in lex.w["clause_split"].finditer(st):
+        out.append((cur, m.start()))
+        cur = m.start() + 1  # keep the joining word in the next clause
+    out.append((cur, len(st)))
+    # a colon introduces what follows ("include: ...")
+    res = []
+    for a, b in out:
+        c = st.find(": ", a, b)
+        if c > 0:
+            res.append((a, c + 1))
+            res.append((c + 1, b))
+        else:
+            res.append((a, b))
+    return [(a, b) for a, b in res if st[a:b].strip()]
+
+
+def _is_headline(st: str) -> bool:
+    """Title-case or all-caps lines without final punctuation (page titles, banners)."""
+    if st.rstrip().endswith((".", "!", "?", ";", ":", "»", "”", '"')):
+        return False
+    words = re.findall(r"[^\W\d_][\w'’-]*", st)
+    long = [w for w in words if len(w) >= 4]
+    if len(long) < 2:
+        return True
+    caps = sum(1 for w in long if w[0].isupper())
+    return caps / len(long) >= 0.6
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def extract_release(release: ReleaseText) -> list[Announcement]:
+    text = release.text or ""
+    lang = (release.language or "").lower()[:2] or lx.guess_language(text)
+    if lang not in lx.SUPPORTED:
+        lang = lx.guess_language(text)
+    lex = lx.get(lang)
+    pub_code, implicit = lx.publisher_donor(release.publisher, lang)
+    published = release.published
+    if published is None:
+        found = dates_mod.absolute_dates(text[:3000], lang)
+        published = found[0] if found else dt.date.today()
+
+    spans = split_sentences(text)
+    norm = [_norm(text[s:e]) for s, e in spans]
+    rows: list[Row] = []
+    neg_prev = False
+    list_ctx: tuple[list[str], int] | None = None
+    override = [(re.compile(o["pattern"]), o["donor"]) for o in lx.common().get("donor_override", [])]
+
+    for i, (s0, e0) in enumerate(spans):
+        st = text[s0:e0]
+        if len(st) > 5000:  # not prose
+            continue
+        if _is_headline(st) and not (list_ctx and i - list_ctx[1] <= 8):
+            continue
+        if len(norm[i]) > 20 and any(norm[i] in norm[j] for j in range(i + 1, min(len(spans), i + 4))):
+            continue  # a headline repeated by the next sentences
+        anaphoric = bool(lex.w["anaphora"].match(st))
+        neg = _sentence_negated(st, lex)
+        if anaphoric and neg_prev:
+            neg = neg or "anaphora"
+        neg_prev = bool(neg)
+        recent = [r for r in rows if i - r.sent_index <= RECENT]
+        # list items after an intro line ending with ':'
+        in_list = list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 300
+        if list_ctx is not None and not in_list:
+            list_ctx = None
+        if neg:
+            if not in_list:
+                list_ctx = None
+            continue
+        is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
+        day = dates_mod.resolve_date(st, published, lang) or published
+        excluded = _recipient_codes(st, lex)
+        sent_trigger = False
+        prev_donors: list[str] | None = None
+        sent_rows: list[Row] = []
+        for cs, ce in _clauses(st, lex):
+            d = _find_donors(st, cs, ce, lex, excluded)
+            trig = bool(lex.w["trigger"].search(st, cs, ce))
+            sent_trigger = sent_trigger or trig
+            ov = next((code for rx, code in override if rx.search(st, cs, ce)), None)
+            if ov:
+                donors = [ov]
+            elif d.codes:
+                donors = d.codes
+            elif prev_donors:
+                donors = prev_donors
+            elif d.collective:
+                donors = []
+            elif in_list and list_ctx:
+                donors = list_ctx[0]
+            elif anaphoric and recent:
+                donors = list(dict.fromkeys(r.donor for r in recent))
+            elif implicit and pub_code:
+                donors = [pub_code]
+            else:
+                donors = []
+            prev_donors = donors or prev_donors
+            if not donors or not (sent_trigger or in_list):
+                continue
+            dead = _forward_dead(st, cs, ce, lex)
+            money = [m for m in nums.find_money(st, lex, cs, ce)
+                     if not any(a <= m.start < b for a, b in dead)]
+            money = [m for m in money
+                     if not lex.ends["money_before"].search(st, max(cs, m.start - 40), m.start)
+                     and not lex.starts["money_after"].match(st[m.end : min(ce, m.end + 80)])]
+            items = _filter_items(st, _find_items(st, cs, ce, lex), cs, ce, lex, dead)
+            items = [it for it in items if not any(m.start <= it.start < m.end for m in money)]
+            for it in items:
+                it.quantity, it.qty_text = _quantity(st, it, cs, lex, money)
+            multi = len(donors) > 1
+            cats = list(dict.fromkeys(it.category for it in items))
+            new_rows: list[Row] = []
+            if multi:
+                conf = 0.4 if len(cats) > 1 else 0.6
+                for dcode in donors:
+                    for cat in cats:
+                        its = [it for it in items if it.category == cat]
+                        txt = " / ".join(st[it.start : it.end] for it in its)
+                        q = its[0].quantity if len(its) == 1 else None
+                        new_rows.append(Row(dcode, cat, txt, q, None, None, day, i, s0, e0, conf))
+            else:
+                for it in items:
+                    txt = st[it.start : it.end]
+                    if it.qty_text:
+                        txt = f"{txt} ({it.qty_text} {it.quantity})"
+                    conf = 0.8 if d.codes else 0.7
+                    new_rows.append(Row(donors[0], it.category, txt, it.quantity, None, None, day, i, s0, e0, conf))
+            if money and not is_component:
+                m = money[0]
+                pkg = lex.w["package"].search(st, cs, ce)
+                if anaphoric and not items and recent:
+                    # "This aid is valued at ...", "Of this, Denmark contributes ...": the earlier rows' value
+                    targets = [r for r in recent if r.donor in donors and not r.total] or \
+                              [r for r in recent if not r.total and r.donor in donors]
+                    if len({r.donor for r in targets}) >= 1 and all(r.value is None for r in targets):
+                        for dcode in donors:
+                            mine = [r for r in targets if r.donor == dcode]
+                            if len(mine) == 1:
+                                mine[0].value = m.value
+                                mine[0].currency = nums.resolve_currency(m.currency, dcode)
+                        continue
+                if len(new_rows) == 1 and not multi:
+                    new_rows[0].value = m.value
+                    new_rows[0].currency = nums.resolve_currency(m.currency, donors[0])
+                elif pkg or items or trig:
+                    lethal = any(lx.common()["groups"][c] in ("lethal", "non_lethal") for c in cats)
+                    if not lethal and (lex.w["humanitarian_cues"].search(st, cs, ce) or "humanitarian" in cats):
+                        cat = "humanitarian"
+                    elif not lethal and (lex.w["financial_cues"].search(st, cs, ce) or "financial" in cats):
+                        cat = "financial"
+                    else:
+                        cat = "other_military"
+                    name = pkg.group() if pkg else "package"
+                    if multi or not cats:
+                        new_rows = [r for r in new_rows if r.category != cat or cat == "other_military"]
+                    for dcode in donors:
+                        new_rows.append(Row(dcode, cat, f"{name} (total)", None, m.value,
+                                            nums.resolve_currency(m.currency, dcode), day, i, s0, e0,
+                                            0.4 if multi and len(donors) > 1 and cats else 0.75, total=True))
+            sent_rows.extend(new_rows)
+        rows.extend(sent_rows)
+        if st.rstrip().endswith(":") and sent_trigger:
+            donors_here = list(dict.fromkeys(r.donor for r in sent_rows)) or (prev_donors or [])
+            if donors_here:
+                list_ctx = (donors_here, i)
+        elif list_ctx is not None and i > list_ctx[1] and not in_list:
+            list_ctx = None
+        if in_list and list_ctx:
+            list_ctx = (list_ctx[0], i)
+
+    return _to_announcements(release, text, _dedupe(rows))
+
+
+def _dedupe(rows: list[Row]) -> list[Row]:
+    seen: set[tuple] = set()
+    out = []
+    for r in rows:
+        if r.total:
+            key = ("T", r.donor, r.value)
+        else:
+            named = re.findall(r"[A-Z][A-Za-z]*-?\d+\w*|[A-Z]{3,}", r.item)
+            key = ("I", r.donor, r.category, named[0] if named else _norm(r.item))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(r)
+    return out
+
+
+def _to_announcements(release: ReleaseText, text: str, rows: list[Row]) -> list[Announcement]:
+    groups = lx.common()["groups"]
+    recipient = lx.common()["donors"]["recipient"]
+    rec_name = donor_ref.name_for(recipient) or "Ukraine"
+    out = []
+    for r in rows:
+        name = donor_ref.name_for(r.donor)
+        if name is None:
+            continue
+        out.append(Announcement(
+            release=release.source,
+            donor=name,
+            donor_code=r.donor,
+            recipient=rec_name,
+            recipient_code=recipient,
+            category=r.category,
+            group=groups[r.category],
+            item=r.item,
+            quantity=r.quantity,
+            value=r.value,
+            currency=r.currency if r.value is not None else None,
+            date=r.date.isoformat(),
+            evidence=text[r.start : r.end],
+            confidence=round(r.confidence, 2),
+            evidence_start=r.start,
+            evidence_end=r.end,
+        ))
+    return out

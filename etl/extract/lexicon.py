@@ -1,0 +1,294 @@
+"""Lexicons: the per-language data files (lexicons/<lang>.toml + common.toml) compiled to regexes.
+
+Everything language-specific lives in the TOML files; this module only knows their keys. Country
+names come from pycountry (English) and babel (`Locale(lang).territories`) plus the curated
+`donor_names` and `adjectives` tables, restricted to the donors of db/migrations/data/donors_0001.json.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from etl import donors as donor_ref
+
+SUPPORTED = ("en", "fr", "nl", "da")
+DEFAULT_LANGUAGE = "en"
+
+
+def _read_toml(name: str) -> dict:
+    ref = resources.files("etl.extract").joinpath(f"lexicons/{name}.toml")
+    return tomllib.loads(ref.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def common() -> dict:
+    return _read_toml("common")
+
+
+def _alt(patterns: list[str] | tuple[str, ...]) -> str:
+    """One alternation, longest pattern first (so that a longer term wins at the same start)."""
+    pats = sorted({p for p in patterns if p}, key=len, reverse=True)
+    return "(?:" + "|".join(pats) + ")" if pats else "(?!x)x"
+
+
+def _words(patterns, flags=re.IGNORECASE) -> re.Pattern:
+    return re.compile(r"(?<![\w])" + _alt(patterns) + r"(?![\w])", flags)
+
+
+def _cap_first(pattern: str) -> str:
+    """'américain(?:e)?' -> '[aA]méricain(?:e)?' (adjectives may start a sentence)."""
+    if pattern and pattern[0].isalpha() and pattern[0].islower():
+        return f"[{pattern[0]}{pattern[0].upper()}]" + pattern[1:]
+    return pattern
+
+
+@dataclass
+class Lexicon:
+    lang: str
+    data: dict
+    decimal_sep: str = "."
+    donor_re: re.Pattern | None = None
+    donor_literal: dict[str, str] = field(default_factory=dict)
+    donor_adjectives: list[tuple[re.Pattern, str]] = field(default_factory=list)
+    categories: list[tuple[str, re.Pattern, bool]] = field(default_factory=list)  # (code, regex, named)
+    cues: list[tuple[str, str, re.Pattern]] = field(default_factory=list)  # (kind, scope, regex)
+    w: dict[str, re.Pattern] = field(default_factory=dict)  # compiled word lists
+    ends: dict[str, re.Pattern] = field(default_factory=dict)  # "... <word>" at the end of a window
+    starts: dict[str, re.Pattern] = field(default_factory=dict)  # "<word> ..." at the start of a window
+    money_re: re.Pattern | None = None
+    number_re: re.Pattern | None = None
+    numword_re: re.Pattern | None = None
+    scales: list[tuple[re.Pattern, float]] = field(default_factory=list)
+    currencies: list[tuple[re.Pattern, str]] = field(default_factory=list)
+    number_values: dict[str, int] = field(default_factory=dict)
+    text2num: bool = False
+    one_words: frozenset[str] = frozenset()
+    weekday_res: list[re.Pattern] = field(default_factory=list)
+    months: dict[str, int] = field(default_factory=dict)
+    abs_date_re: re.Pattern | None = None
+    groups: dict[str, str] = field(default_factory=dict)
+    merge_priority: list[str] = field(default_factory=list)
+
+
+def _country_names(lang: str) -> dict[str, str]:
+    """name -> donor code from babel (this language and English), pycountry and the reference table."""
+    known = {d.code: d for d in donor_ref.donors()}
+    com = common()
+    ambiguous = set(com["donors"]["ambiguous_names"])
+    names: dict[str, str] = {}
+
+    def add(name: str | None, code: str | None) -> None:
+        if not name or not code or code not in known or name in ambiguous:
+            return
+        names.setdefault(name, code)
+
+    import pycountry
+
+    alpha3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    try:
+        import babel
+
+        for loc in dict.fromkeys((lang, "en")):
+            for k, v in babel.Locale(loc).territories.items():
+                if k in alpha3:
+                    add(v, alpha3[k])
+    except Exception:  # pragma: no cover - babel is a dependency; names below still work
+        pass
+    for d in known.values():
+        add(d.name_en, d.code)
+        if lang == "fr":
+            add(d.name_fr, d.code)
+    for c in pycountry.countries:
+        for attr in ("name", "common_name"):
+            v = getattr(c, attr, None)
+            if v and "," not in v:
+                add(v, c.alpha_3)
+    for k, v in com.get("donor_names", {}).items():
+        names[k] = v
+    return names
+
+
+def _compile(lang: str) -> Lexicon:
+    com = common()
+    data = _read_toml(lang)
+    lex = Lexicon(lang=lang, data=data)
+    lex.decimal_sep = data["meta"].get("decimal_sep", ".")
+    lex.groups = dict(com["groups"])
+    lex.merge_priority = list(com["merge"]["priority"])
+
+    # donors: literal names (case-sensitive) + adjective regexes
+    names = _country_names(lang)
+    for k, v in data.get("donor_names", {}).items():
+        names[k] = v
+    lex.donor_literal = names
+    adjs = [(_cap_first(p), code) for p, code in data.get("adjectives", {}).items()]
+    lex.donor_adjectives = [(re.compile(p + r"\Z"), code) for p, code in adjs]
+    parts = [re.escape(n) for n in names] + [p for p, _ in adjs]
+    lex.donor_re = re.compile(r"(?<![\w-])" + _alt(parts) + r"(?:s\b|['’]s\b)?(?![\w])")
+
+    # categories: language terms (case-insensitive) + named systems (case-sensitive)
+    for code, terms in data.get("categories", {}).items():
+        if terms:
+            lex.categories.append((code, _words(terms), False))
+    for code, terms in com.get("systems", {}).items():
+        if terms:
+            lex.categories.append((code, re.compile(r"(?<![\w])" + _alt(terms) + r"(?![\w])"), True))
+
+    words = data.get("words", {})
+    for key in ("collective", "package", "trigger", "vague", "umbrella", "heads", "list_words", "glue",
+                "for_words", "financial_cues", "humanitarian_cues"):
+        lex.w[key] = _words(words.get(key, []))
+    lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
+    lex.w["component"] = re.compile(r"^[\W_]*" + _alt(words.get("component", [])))
+    # "<prep> [article]" right before a donor mention / after it
+    art = r"(?:\s+(?:the|l['’]|la|le|les|de|den|det|het)\s*)?"
+    for key in ("not_donor_before", "recipient_before", "agent"):
+        lex.ends[key] = re.compile(r"(?<![\w])" + _alt(words.get(key, [])) + art + r"\s*\Z", re.IGNORECASE)
+    lex.ends["possessive"] = re.compile(
+        r"(?<![\w])" + _alt(words.get("recipient_possessive_before", [])) + r"\s+\Z", re.IGNORECASE
+    )
+    lex.ends["item_negative_before"] = re.compile(
+        r"(?<![\w])" + _alt(words.get("item_negative_before", [])) + r"\s*(?:\w{1,3}['’]|\w{1,3}\s+)?\Z", re.IGNORECASE
+    )
+    lex.starts["not_donor_after"] = re.compile(r"\A" + _alt(words.get("not_donor_after", [])))
+    lex.starts["possessive"] = re.compile(r"\A" + _alt(words.get("recipient_possessive_after", [])), re.IGNORECASE)
+    lex.starts["item_negative_after"] = re.compile(
+        r"\A\s*" + _alt(words.get("item_negative_after", [])) + r"(?![\w])", re.IGNORECASE
+    )
+    lex.starts["agent"] = re.compile(
+        r"\A\s*" + _alt(words.get("agent", [])) + art + r"\s*(?:autres\s+|other\s+|andere\s+)?"
+        + _alt(words.get("collective", [])) + r"(?![\w])",
+        re.IGNORECASE,
+    )
+    openers = words.get("clause_openers", [])
+    single = [o for o in openers if " " not in o]
+    multi = [o for o in openers if " " in o]
+    lex.w["scope_end"] = re.compile(
+        r"(?:[,;:]\s*" + _alt(single + multi) + r"|\s" + _alt(multi) + r")(?![\w])", re.IGNORECASE
+    )
+    lex.w["clause_split"] = re.compile(_alt([re.escape(s) for s in words.get("clause_split", [])]))
+
+    for kind, spec in data.get("cues", {}).items():
+        pats = spec.get("patterns", [])
+        flags = re.IGNORECASE | re.MULTILINE
+        lex.cues.append((kind, spec.get("scope", "sentence"), re.compile(r"(?<![\w])" + _alt(pats) + r"(?![\w])", flags)))
+    mc = data.get("money_cues", {})
+    lex.ends["money_before"] = re.compile(r"(?<![\w])" + _alt(mc.get("before", [])) + r"(?![\w])", re.IGNORECASE)
+    lex.starts["money_after"] = re.compile(r"\A\W{0,3}(?:\S+\s+){0,8}?" + _alt(mc.get("after", [])), re.IGNORECASE)
+
+    _compile_numbers(lex, data.get("numbers", {}))
+    _compile_dates(lex, data.get("dates", {}))
+    return lex
+
+
+def _compile_numbers(lex: Lexicon, num: dict) -> None:
+    if lex.decimal_sep == ",":
+        digits = r"\d{1,3}(?:(?:[ \u00a0\u202f]|\.)\d{3})+(?:,\d+)?(?!\d)|\d+(?:,\d+)?"
+    else:
+        digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?"
+    lex.number_re = re.compile(r"(?<![\w.,])(?:" + digits + r")(?![\w])")
+    words = list(num.get("words", []))
+    lex.one_words = frozenset(w.lower() for w in num.get("one", []))
+    lex.text2num = bool(num.get("text2num", False))
+    lex.number_values = {k.lower(): int(v) for k, v in num.get("values", {}).items()}
+    w = _alt(words)
+    lex.numword_re = re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])", re.IGNORECASE)
+    lex.scales = [(re.compile(r"\A" + ("" if len(k) <= 2 else r"\s?") + k + r"(?![\w])", 0 if len(k) <= 2 else re.IGNORECASE),
+                   float(v)) for k, v in sorted(num.get("scales", {}).items(), key=lambda kv: -len(kv[0]))]
+    lex.currencies = [(re.compile(r"\A\s?(?:de\s+|d['’]\s?)?" + k + r"(?![\w])", re.IGNORECASE), v)
+                      for k, v in sorted(num.get("currencies", {}).items(), key=lambda kv: -len(kv[0]))]
+    lex.ends["approx"] = re.compile(r"(?<![\w])(" + _alt(num.get("approx", [])) + r")\s*\Z", re.IGNORECASE)
+    lex.starts["calibre"] = re.compile(r"\A\s?" + _alt(num.get("calibre", [])) + r"(?![a-zA-Z])", re.IGNORECASE)
+
+
+def _compile_dates(lex: Lexicon, dates: dict) -> None:
+    lex.w["today"] = _words(dates.get("today", []))
+    lex.w["yesterday"] = _words(dates.get("yesterday", []))
+    forms = dates.get("weekday_forms", ["{day}"])
+    for day in dates.get("weekdays", []):
+        pats = [f.replace("{day}", day) for f in forms]
+        lex.weekday_res.append(re.compile(r"(?<![\w])(" + _alt(pats) + r")(?![\w])", re.IGNORECASE))
+    # month names from babel (wide and abbreviated), for absolute dates in the text
+    months: dict[str, int] = {}
+    try:
+        import babel
+
+        for loc in dict.fromkeys((lex.lang, "en")):
+            b = babel.Locale(loc)
+            for width in ("wide", "abbreviated"):
+                for ctx in ("format", "stand-alone"):
+                    for i, name in b.months[ctx][width].items():
+                        months.setdefault(name.lower().rstrip("."), i)
+    except Exception:  # pragma: no cover
+        pass
+    for extra, i in (("sept", 9), ("févr", 2), ("janv", 1)):
+        months.setdefault(extra, i)
+    lex.months = months
+    m = _alt([re.escape(k) for k in months])
+    lex.abs_date_re = re.compile(
+        r"(?<![\w])(?:(?P<d1>\d{1,2})(?:er|\.|st|nd|rd|th)?\s+(?P<m1>" + m + r")\.?\s+(?P<y1>\d{4})"
+        r"|(?P<m2>" + m + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
+        r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))(?![\w])",
+        re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=8)
+def get(lang: str | None) -> Lexicon:
+    """The compiled lexicon for a language (English for unsupported or unknown languages)."""
+    lang = (lang or DEFAULT_LANGUAGE).lower()[:2]
+    if lang not in SUPPORTED:
+        lang = DEFAULT_LANGUAGE
+    return _compile(lang)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> dict[str, frozenset[str]]:
+    return {lang: frozenset(_read_toml(lang)["meta"].get("stopwords", [])) for lang in SUPPORTED}
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def guess_language(text: str) -> str:
+    """The supported language whose stopwords are most frequent in the text (English when unsure)."""
+    counts = dict.fromkeys(SUPPORTED, 0)
+    sw = _stopwords()
+    for m in _WORD.finditer(text[:20000].lower()):
+        t = m.group()
+        for lang in SUPPORTED:
+            if t in sw[lang]:
+                counts[lang] += 1
+    best = max(SUPPORTED, key=lambda k: counts[k])
+    return best if counts[best] > 0 else DEFAULT_LANGUAGE
+
+
+def publisher_donor(publisher: str | None, lang: str | None = None) -> tuple[str | None, bool]:
+    """(donor code, implicit) for a publisher string; (None, False) when unknown."""
+    if not publisher:
+        return None, False
+    for entry in common().get("publishers", []):
+        if re.search(entry["pattern"], publisher):
+            return entry["donor"], bool(entry.get("implicit", True))
+    lex = get(lang)
+    never = set(common()["donors"]["never"])
+    for m in lex.donor_re.finditer(publisher):
+        code = donor_code(lex, m.group())
+        if code and code not in never:
+            return code, True
+    return None, False
+
+
+def donor_code(lex: Lexicon, mention: str) -> str | None:
+    """The donor code for the text of a donor mention (a name, possibly with a genitive -s)."""
+    for cand in (mention, re.sub(r"(?:['’]s|s)\Z", "", mention)):
+        if cand in lex.donor_literal:
+            return lex.donor_literal[cand]
+    for rx, code in lex.donor_adjectives:
+        if rx.match(mention):
+            return code
+    return None
