@@ -122,13 +122,17 @@ def generate(n_rows: int, seed: int = 7):
     cats = list(CATEGORY_WEIGHTS)
     cat_w = list(CATEGORY_WEIGHTS.values())
     span = (END - START).days
-    n_releases = max(1, n_rows // 8)
-    day_of = sorted(int(span * (rnd.random() ** 0.8)) for _ in range(n_releases))  # busier early
+    sizes: list[int] = []  # announcements per release
+    total = 0
+    while total < n_rows:
+        sizes.append(min(1 + int(rnd.expovariate(1 / 7)), 16, n_rows - total))
+        total += sizes[-1]
+    day_of = sorted(int(span * (rnd.random() ** 0.8)) for _ in sizes)  # busier early
     releases, rows = [], []
     recent: dict[tuple[str, str], list[tuple[str, int]]] = {}
     aid = 0
     fetched = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    for rid, day in enumerate(day_of, start=1):
+    for rid, (day, k) in enumerate(zip(day_of, sizes, strict=True), start=1):
         published = START + dt.timedelta(days=day)
         donor = rnd.choices(donors, weights)[0]
         publisher, lang = rnd.choice(pubs[donor])
@@ -137,12 +141,7 @@ def generate(n_rows: int, seed: int = 7):
             (rid, url, url, publisher, lang, f"Release {rid}", published, fetched,
              hashlib.sha256(str(rid).encode()).hexdigest(), None, "ok", 1, True)
         )  # fmt: skip
-        k = 1 + min(15, int(rnd.expovariate(1 / 7)))
-        if rid == n_releases:
-            k = n_rows - len(rows)
         for _ in range(k):
-            if len(rows) >= n_rows:
-                break
             aid += 1
             d = donor if rnd.random() < 0.85 else rnd.choices(donors, weights)[0]
             c = rnd.choices(cats, cat_w)[0]

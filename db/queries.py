@@ -244,17 +244,20 @@ class Filters:
 
 
 def data_version(conn: Connection) -> tuple:
-    """Changes whenever announcements or runs change: part of every cache key."""
-    n, max_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id))).one()
+    """Changes whenever a refresh changes the data: part of every cache key. Three index lookups
+    (no count over the table): the largest announcement id, the latest ETL run, the rollup state."""
+    max_id = conn.execute(select(func.max(A.c.id))).scalar()
     run = conn.execute(select(func.max(E.c.id))).scalar()
-    state = conn.execute(select(RS.c.announcements, RS.c.max_announcement_id, RS.c.refreshed_at)).first()
-    return (n, max_id, run, tuple(state) if state else None)
+    state = conn.execute(select(RS.c.max_announcement_id, RS.c.refreshed_at)).first()
+    return (max_id, run, tuple(state) if state else None)
 
 
 def rollups_fresh(conn: Connection, version: tuple | None = None) -> bool:
-    """True when the rollups were built from the announcements as they are now."""
-    n, max_id, _run, state = version or data_version(conn)
-    return state is not None and state[0] == n and state[1] == max_id
+    """True when the rollups were built from the announcements as they are now: the ETL rebuilds
+    them at the end of every refresh, so the largest announcement id they saw is the current one.
+    (Rows deleted outside a refresh are not noticed; run a refresh, or `refresh_rollups`.)"""
+    max_id, _run, state = version or data_version(conn)
+    return state is not None and state[0] == max_id
 
 
 def _aligned(f: Filters) -> bool:
@@ -284,10 +287,8 @@ def _like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def first_mention_ids(fresh: bool):
-    """Ids of first mentions: the pledges rollup when fresh, else computed with a window function."""
-    if fresh:
-        return select(P.c.first_announcement_id)
+def first_mention_ids(fresh: bool = False):
+    """Ids of first mentions computed with a window function (when the pledges rollup is stale)."""
     ranked = ranked_mentions()
     return select(ranked.c.id).where(ranked.c.rn == 1)
 
@@ -315,7 +316,10 @@ def base_conditions(f: Filters, fresh: bool = True) -> list:
             pat = _like_pattern(word)
             cond.append(or_(A.c.item.ilike(pat, escape="\\"), A.c.evidence.ilike(pat, escape="\\")))
     if not f.mentions:
-        cond.append(A.c.id.in_(first_mention_ids(fresh)))
+        if fresh:  # one index probe per candidate row (no materialised list of all first mentions)
+            cond.append(select(P.c.pledge_key).where(P.c.first_announcement_id == A.c.id).exists())
+        else:
+            cond.append(A.c.id.in_(first_mention_ids(fresh)))
     return cond
 
 
