@@ -145,9 +145,9 @@ def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
             continue
         if lex.starts["agent"].match(after):
             continue
-        if any(_gap_kind(st[v[1] : it.start], lex) == "list" and v[1] <= it.start or
-               _gap_kind(st[it.end : v[0]], lex) == "list" and v[0] >= it.end for v in vague):
-            continue
+        if any(v[1] <= it.start and _coordinated(st[v[1] : it.start], lex)
+               or v[0] >= it.end and _coordinated(st[it.end : v[0]], lex) for v in vague):
+            continue  # "arms, munitions, and equipment": listed with generic nouns, names nothing
         out.append(it)
     # umbrella terms ("heavy equipment") go when something more specific is named
     if len(out) > 1:
@@ -155,6 +155,11 @@ def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
         if spec:
             out = spec
     return out
+
+
+def _coordinated(gap: str, lex: lx.Lexicon) -> bool:
+    g = gap.strip()
+    return not g or bool(re.fullmatch(r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?", g, re.IGNORECASE))
 
 
 def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money]) -> tuple[int | None, str | None]:
@@ -313,8 +318,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue  # a headline repeated by the next sentences
         anaphoric = bool(lex.w["anaphora"].match(st))
         neg = _sentence_negated(st, lex)
-        if anaphoric and neg_prev:
-            neg = neg or "anaphora"
+        if anaphoric and neg_prev and not nums.find_money(st, lex):
+            neg = neg or "anaphora"  # "This aid includes ..." after a background sentence
         neg_prev = bool(neg)
         recent = [r for r in rows if i - r.sent_index <= RECENT]
         # list items after an intro line ending with ':'

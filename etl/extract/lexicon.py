@@ -139,7 +139,8 @@ def _compile(lang: str) -> Lexicon:
             lex.categories.append((code, re.compile(r"(?<![\w])" + _alt(terms) + r"(?![\w])"), True))
 
     words = data.get("words", {})
-    for key in ("collective", "package", "trigger", "vague", "umbrella", "heads", "list_words", "glue",
+    lex.w["collective"] = re.compile(r"(?<![\w-])" + _alt(words.get("collective", [])) + r"(?![\w-])", re.IGNORECASE)
+    for key in ("package", "trigger", "vague", "umbrella", "heads", "list_words", "coord", "glue",
                 "for_words", "financial_cues", "humanitarian_cues"):
         lex.w[key] = _words(words.get(key, []))
     lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
