@@ -159,7 +159,7 @@ def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
 
 def _coordinated(gap: str, lex: lx.Lexicon) -> bool:
     g = gap.strip()
-    return not g or bool(re.fullmatch(r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?", g, re.IGNORECASE))
+    return bool(g) and bool(re.fullmatch(r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?", g, re.IGNORECASE))
 
 
 def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money]) -> tuple[int | None, str | None]:
@@ -196,6 +196,8 @@ class Donors:
 def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str]) -> Donors:
     never = set(lx.common()["donors"]["never"])
     coll = [(m.start(), m.end()) for m in lex.w["collective"].finditer(st, cs, ce)]
+    trig = lex.w["trigger"].search(st, cs, ce)
+    subject_end = trig.start() if trig else ce
     codes: list[str] = []
     for m in lex.donor_re.finditer(st, cs, ce):
         code = lx.donor_code(lex, m.group())
@@ -216,7 +218,8 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
     orgs = set(lx.common()["donors"]["organisations"])
     if any(c not in orgs for c in codes):
         codes = [c for c in codes if c not in orgs]
-    return Donors(codes, bool(coll))
+    # a collective counts as the subject only before the verb ("Allies have provided ...")
+    return Donors(codes, any(a < subject_end for a, _ in coll))
 
 
 def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
