@@ -37,7 +37,6 @@ USER_AGENT = (
 REDIRECTS = (301, 302, 303, 307, 308)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_RETRY_AFTER = 60.0
-CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
@@ -255,7 +254,9 @@ class Fetcher:
                 raise FetchError(f"timed out ({type(exc).__name__})", retryable=True) from None
             except httpx.TransportError as exc:
                 raise FetchError(f"connection failed: {exc or type(exc).__name__}", retryable=True) from None
-            except httpx.HTTPError as exc:  # invalid URL, protocol errors...
+            except httpx.InvalidURL as exc:  # raised for a redirect target httpx cannot even parse
+                raise FetchError(f"refused: invalid URL or redirect target ({exc})") from None
+            except httpx.HTTPError as exc:  # protocol errors...
                 raise FetchError(f"{type(exc).__name__}: {exc}") from None
         raise FetchError(f"more than {s.max_redirects} redirects")
 
@@ -266,7 +267,7 @@ class Fetcher:
         if declared and declared.isdigit() and int(declared) > limit and not encoding:
             raise FetchError(f"body larger than {limit} bytes (Content-Length {declared}); not downloaded")
         decoder = _Decoder(encoding, limit)
-        for chunk in r.iter_raw(CHUNK):
+        for chunk in r.iter_raw():  # as received: a chunk size would buffer up to it
             decoder.feed(chunk)
             if time.monotonic() > deadline:
                 raise FetchError(f"response took longer than {self.settings.total_timeout:g} s; aborted",

@@ -102,6 +102,7 @@ class Route:
     validators: bool = True  # send ETag / Last-Modified and honour conditional requests
     redirect: str | None = None
     raw_gzip: bool = False  # body is already gzip-compressed (Content-Encoding: gzip)
+    drip: float = 0.0  # seconds between 10-byte pieces of the body (a slow-drip server)
 
 
 @dataclass
@@ -189,7 +190,13 @@ class TestServer:
                 h.send_header("Content-Length", str(len(body)))
             h.end_headers()
             if status != 304 and body:
-                h.wfile.write(body)
+                if route is not None and route.drip:
+                    for i in range(0, len(body), 10):
+                        h.wfile.write(body[i : i + 10])
+                        h.wfile.flush()
+                        time.sleep(route.drip)
+                else:
+                    h.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -243,10 +250,20 @@ def expected_extract(release):
         code = code_for(r["donor"]) or r["donor"]
         out.append(
             Announcement(
-                release=release.source, donor=r["donor"], donor_code=code, recipient="Ukraine",
-                recipient_code="UKR", category=r["category"], group="", item=r["item"],
-                quantity=r.get("quantity"), value=r.get("value"), currency=r.get("currency"),
-                date=r["date"], evidence=r.get("evidence", ""), confidence=0.4 if r.get("ambiguous") else 0.9,
+                release=release.source,
+                donor=r["donor"],
+                donor_code=code,
+                recipient="Ukraine",
+                recipient_code="UKR",
+                category=r["category"],
+                group="",
+                item=r["item"],
+                quantity=r.get("quantity"),
+                value=r.get("value"),
+                currency=r.get("currency"),
+                date=r["date"],
+                evidence=r.get("evidence", ""),
+                confidence=0.4 if r.get("ambiguous") else 0.9,
             )  # fmt: skip
         )
     return out
