@@ -56,7 +56,8 @@ def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
     raw: list[Item] = []
     for code, rx, named in lex.categories:
         for m in rx.finditer(st, cs, ce):
-            raw.append(Item(m.start(), m.end(), code, named, " " not in m.group() and "-" not in m.group()))
+            g = m.group()
+            raw.append(Item(m.start(), m.end(), code, named, " " not in g and "-" not in g))
     # longest first, then keep non-overlapping
     raw.sort(key=lambda i: (-(i.end - i.start), i.start))
     kept: list[Item] = []
@@ -237,10 +238,8 @@ def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
 
 
 def _sentence_negated(st: str, lex: lx.Lexicon) -> str | None:
-    for kind, scope, rx in lex.cues:
-        if scope == "sentence" and rx.search(st):
-            return kind
-    return None
+    m = lex.sentence_cue_re.search(st)
+    return m.lastgroup if m else None
 
 
 def _forward_dead(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[tuple[int, int]]:
@@ -332,6 +331,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if neg:
             if not in_list:
                 list_ctx = None
+            continue
+        if not in_list and not lex.w["trigger"].search(st):
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
         day = dates_mod.resolve_date(st, published, lang) or published

@@ -56,6 +56,7 @@ class Lexicon:
     donor_adjectives: list[tuple[re.Pattern, str]] = field(default_factory=list)
     categories: list[tuple[str, re.Pattern, bool]] = field(default_factory=list)  # (code, regex, named)
     cues: list[tuple[str, str, re.Pattern]] = field(default_factory=list)  # (kind, scope, regex)
+    sentence_cue_re: re.Pattern | None = None  # all sentence-scope cues, group name = kind
     w: dict[str, re.Pattern] = field(default_factory=dict)  # compiled word lists
     ends: dict[str, re.Pattern] = field(default_factory=dict)  # "... <word>" at the end of a window
     starts: dict[str, re.Pattern] = field(default_factory=dict)  # "<word> ..." at the start of a window
@@ -130,7 +131,8 @@ def _compile(lang: str) -> Lexicon:
     parts = [re.escape(n) for n in names] + [p for p, _ in adjs]
     lex.donor_re = re.compile(r"(?<![\w-])" + _alt(parts) + r"(?:s\b|['’]s\b)?(?![\w])")
 
-    # categories: language terms (case-insensitive) + named systems (case-sensitive)
+    # categories: language terms (case-insensitive) + named systems (case-sensitive), one regex per
+    # category (longest pattern first); overlaps between categories are resolved by length.
     for code, terms in data.get("categories", {}).items():
         if terms:
             lex.categories.append((code, _words(terms), False))
@@ -173,10 +175,15 @@ def _compile(lang: str) -> Lexicon:
     )
     lex.w["clause_split"] = re.compile(_alt([re.escape(s) for s in words.get("clause_split", [])]))
 
+    flags = re.IGNORECASE | re.MULTILINE
+    sentence_parts = []
     for kind, spec in data.get("cues", {}).items():
         pats = spec.get("patterns", [])
-        flags = re.IGNORECASE | re.MULTILINE
-        lex.cues.append((kind, spec.get("scope", "sentence"), re.compile(r"(?<![\w])" + _alt(pats) + r"(?![\w])", flags)))
+        scope = spec.get("scope", "sentence")
+        lex.cues.append((kind, scope, re.compile(r"(?<![\w])" + _alt(pats) + r"(?![\w])", flags)))
+        if scope == "sentence":
+            sentence_parts.append(f"(?P<{kind}>" + _alt(pats) + ")")
+    lex.sentence_cue_re = re.compile(r"(?<![\w])(?:" + "|".join(sentence_parts or ["(?!x)x"]) + r")(?![\w])", flags)
     mc = data.get("money_cues", {})
     lex.ends["money_before"] = re.compile(r"(?<![\w])" + _alt(mc.get("before", [])) + r"(?![\w])", re.IGNORECASE)
     lex.starts["money_after"] = re.compile(r"\A\W{0,3}(?:\S+\s+){0,8}?" + _alt(mc.get("after", [])), re.IGNORECASE)

@@ -56,7 +56,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    m = _TOKEN_BEFORE.search(text, 0, dot)
+    m = _TOKEN_BEFORE.search(text, max(0, dot - 24), dot)
     if not m:
         return False
     tok = m.group(1)
