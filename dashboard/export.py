@@ -62,7 +62,9 @@ def chart_table(name: str, data: Data, search: str) -> tuple[list[str], list[lis
     if name in ("donors", "map"):
         rows = figures.donor_rows(data.donor_category(f), data.donor_names(), view)
         if name == "map":
-            rows = [r for r in rows if len(r["donor_code"]) == 3 and r["donor_code"] != "NATO"]
+            rows = [
+                r for r in rows if len(r["donor_code"]) == 3 and r["donor_code"] not in figures.ORGANISATIONS
+            ]
         groups = [g for g in figures.GROUPS]
         header = ["donor_code", "donor", measure, "value_eur"] + [f"{measure}_{g}" for g in groups]
         header += [f"value_eur_{g}" for g in groups]

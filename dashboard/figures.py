@@ -23,6 +23,7 @@ GROUP_COLOURS = {
     "humanitarian": "#E69F00",
 }
 TOP_DONORS = 25
+ORGANISATIONS = frozenset({"EBRD", "EIB", "EU", "G7", "IMF", "NATO", "UN", "WB"})  # not on a world map
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=14, color="#1b1b1b")
 
 
@@ -69,15 +70,25 @@ def _m(row: dict, view: View) -> float:
     return float(row.get("n") or 0)
 
 
-def _base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+def _base_layout(fig: go.Figure, title: str, height: int = 420, subtitle: str | None = None) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=17)),
+        title=dict(
+            text=title,
+            x=0.01,
+            xanchor="left",
+            y=0.985,
+            yanchor="top",
+            font=dict(size=17),
+            subtitle=dict(text=subtitle or "", font=dict(size=13, color="#4a4a4a")),
+        ),
         font=FONT,
         height=height,
-        margin=dict(l=10, r=10, t=56, b=10),
+        margin=dict(l=10, r=10, t=96 if subtitle else 84, b=10),
         paper_bgcolor="white",
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title_text=""),
+        legend=dict(
+            orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title_text="", traceorder="normal"
+        ),
         hoverlabel=dict(font_size=14),
     )
     return fig
@@ -248,7 +259,7 @@ def map_rows(donor_category: list[dict], names: dict[str, tuple[str, str]], view
     return [
         {"donor_code": r["donor_code"], "donor": r["donor"], "n": r["n"], "value_eur": r["value_eur"]}
         for r in donor_rows(donor_category, names, view)
-        if len(r["donor_code"]) == 3 and r["donor_code"] != "NATO"
+        if len(r["donor_code"]) == 3 and r["donor_code"] not in ORGANISATIONS
     ]
 
 
@@ -257,6 +268,7 @@ def map_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], vi
     title = t(view.lang, "map", what=view.what())
     if not rows:
         return empty_figure(title, view)
+    note = t(view.lang, "map_note")
     fig = go.Figure(
         go.Choropleth(
             locations=[r["donor_code"] for r in rows],
@@ -276,7 +288,7 @@ def map_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], vi
         showcountries=True, countrycolor="#bbbbbb", showland=True, landcolor="#f2f2f2",
         lataxis_range=[-58, 85],
     )  # fmt: skip
-    return _base_layout(fig, title, 420)
+    return _base_layout(fig, title, 420, subtitle=note)
 
 
 def number(value: float | int | None, lang: str = "en") -> str:
