@@ -198,7 +198,7 @@ def _compile_numbers(lex: Lexicon, num: dict) -> None:
         digits = r"\d{1,3}(?:(?:[ \u00a0\u202f]|\.)\d{3})+(?:,\d+)?(?!\d)|\d+(?:,\d+)?"
     else:
         digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?"
-    lex.number_re = re.compile(r"(?<![\w.,])(?:" + digits + r")(?![\w])")
+    lex.number_re = re.compile(r"(?<![\w.,])(?<![^\W\d_]-)(?:" + digits + r")(?!\d)")
     words = list(num.get("words", []))
     lex.one_words = frozenset(w.lower() for w in num.get("one", []))
     lex.text2num = bool(num.get("text2num", False))

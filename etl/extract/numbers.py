@@ -92,12 +92,16 @@ def find_numbers(text: str, lex: lx.Lexicon, start: int = 0, end: int | None = N
                 continue
             e = m.end()
             rest = text[e : min(end, e + 20)]
+            scaled = False
             for srx, mult in lex.scales:
                 sm = srx.match(rest)
                 if sm:
                     v *= mult
                     e += sm.end()
+                    scaled = True
                     break
+            if not is_word and not scaled and rest[:1].isalpha():
+                continue  # "155mm", "4x4": a token, not a number
             if v > MAX_VALUE:
                 continue
             out.append(Num(m.start(), e, v))

@@ -24,7 +24,7 @@ NO_SPLIT = frozenset(
 )
 _BULLET = re.compile(r"\A[ \t]*(?:[•·◦▪‣∙*–—-]|\d{1,2}[.)]|[a-z][.)])[ \t]+")
 _END_PUNCT = re.compile(r"[.!?;:…»”\"')\]]\s*\Z")
-_BOUNDARY = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s+[\"'«“‘(\[]?[A-ZÀ-ÖØ-Þ0-9•])")
+_BOUNDARY = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[\"'»”’)\]])*(?=\s+[\"'«“‘(\[]?[A-ZÀ-ÖØ-Þ0-9•])")
 _TOKEN_BEFORE = re.compile(r"([\w.]+)\Z")
 
 

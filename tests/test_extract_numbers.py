@@ -1,0 +1,96 @@
+"""Number and money parsing per language (etl.extract.numbers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.extract import lexicon as lx
+from etl.extract.numbers import find_money, find_numbers, parse_amount, resolve_currency
+
+
+@pytest.mark.parametrize(
+    ("phrase", "lang", "value"),
+    [
+        ("800 000", "fr", 800_000),
+        ("92 000 000 EUR", "fr", 92_000_000),
+        ("1,2 milliard d'euros", "fr", 1_200_000_000),
+        ("trois millions d'euros", "fr", 3_000_000),
+        ("plus d'un milliard de dollars", "fr", 1_000_000_000),
+        ("jusqu'à 1 000 missiles", "fr", 1000),
+        ("1,1 mia. kr.", "da", 1_100_000_000),
+        ("ca. 685 mio.", "da", 685_000_000),
+        ("ca. 230 mio. kroner", "da", 230_000_000),
+        ("knap 3,8 mia. kroner", "da", 3_800_000_000),
+        ("$1.7 billion", "en", 1_700_000_000),
+        ("$1.75 billion", "en", 1_750_000_000),
+        ("$820 million", "en", 820_000_000),
+        ("$200m", "en", 200_000_000),
+        ("more than 100", "en", 100),
+        ("up to 150,000", "en", 150_000),
+        ("Two", "en", 2),
+        ("Four additional radars", "en", 4),
+        ("thirty-six", "en", 36),
+        ("quatre", "fr", 4),
+        ("vingt-trois", "fr", 23),
+        ("100 miljoen euro", "nl", 100_000_000),
+        ("twee", "nl", 2),
+        ("tre", "da", 3),
+    ],
+)
+def test_parse_amount(phrase, lang, value):
+    assert parse_amount(phrase, lang) == pytest.approx(value)
+
+
+def test_approximations_keep_their_wording():
+    lex = lx.get("en")
+    (n,) = find_numbers("more than 100 armored personnel carriers", lex)
+    assert (n.value, n.approx) == (100, "more than")
+    (n,) = find_numbers("Up to 150,000 rounds", lex)
+    assert (n.value, n.approx.lower()) == (150_000, "up to")
+    (n,) = find_numbers("quelque 200 missiles", lx.get("fr"))
+    assert (n.value, n.approx) == (200, "quelque")
+    (n,) = find_numbers("ca. 230 mio. kroner", lx.get("da"))
+    assert (n.value, n.approx) == (230_000_000, "ca.")
+
+
+def test_money_needs_a_currency_and_reads_it():
+    en = lx.get("en")
+    (m,) = find_money("announced $820 million in additional security assistance", en)
+    assert (m.value, m.currency) == (820_000_000, "$")
+    (m,) = find_money("shells worth 1.2 billion US dollars via the NSPA", en)
+    assert (m.value, m.currency) == (1_200_000_000, "USD")
+    assert find_money("18 more howitzers", en) == []
+    (m,) = find_money("un montant de 92 000 000 EUR", lx.get("fr"))
+    assert (m.value, m.currency) == (92_000_000, "EUR")
+    (m,) = find_money("une aide de trois millions d'euros", lx.get("fr"))
+    assert (m.value, m.currency) == (3_000_000, "EUR")
+    (m,) = find_money("en donationspakke på 1,1 mia. kr.", lx.get("da"))
+    assert (m.value, m.currency) == (1_100_000_000, "DKK")
+    (m,) = find_money("€500 million under the European Peace Facility", en)
+    assert (m.value, m.currency) == (500_000_000, "EUR")
+    (m,) = find_money("£2.3 billion", en)
+    assert (m.value, m.currency) == (2_300_000_000, "GBP")
+
+
+def test_dollar_and_krone_follow_the_donor():
+    assert resolve_currency("$", "CAN") == "CAD"
+    assert resolve_currency("$", "USA") == "USD"
+    assert resolve_currency("$", None) == "USD"
+    assert resolve_currency("kr", "NOR") == "NOK"
+    assert resolve_currency("kr", "DNK") == "DKK"
+    assert resolve_currency("EUR", "CAN") == "EUR"
+
+
+def test_calibres_and_thousands_are_not_confused():
+    en = lx.get("en")
+    vals = [n.value for n in find_numbers("around 220,000 155-millimetre artillery shells", en)]
+    assert vals[0] == 220_000
+    vals = [n.value for n in find_numbers("jusqu'à 1 000 missiles", lx.get("fr"))]
+    assert vals == [1000]
+
+
+def test_huge_and_garbage_numbers_do_not_raise():
+    en = lx.get("en")
+    assert find_numbers("9" * 400, en) == [] or all(n.value <= 1e15 for n in find_numbers("9" * 400, en))
+    assert parse_amount("", "en") is None
+    assert parse_amount("no number here", "xx") is None
