@@ -224,3 +224,23 @@ class RollupState(Base):
     announcements: Mapped[int] = mapped_column(Integer)
     max_announcement_id: Mapped[int | None] = mapped_column(Integer)
     releases: Mapped[int] = mapped_column(Integer)
+
+
+class RollupRelease(Base):
+    """Release x month x donor with bitmasks of the categories present (every mention / first
+    mentions only; bit i = i-th category of db.reference.CATEGORIES): counts distinct releases for
+    donor, category, date, publisher and language filters without touching announcements."""
+
+    __tablename__ = "rollup_releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))
+    donor_code: Mapped[str] = mapped_column(String(8))
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    cats_mentions: Mapped[int] = mapped_column(Integer)
+    cats_pledges: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_rollup_releases_donor_month", "donor_code", "month"),
+        Index("ix_rollup_releases_month", "month"),
+    )

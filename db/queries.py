@@ -30,10 +30,11 @@ from db.models import (
     Release,
     RollupMonthly,
     RollupMonthlyDetail,
+    RollupRelease,
     RollupState,
 )
 from db.reference import CATEGORIES, CATEGORY_GROUP, GROUPS
-from db.rollups import current_release_condition, month_expr, ranked_mentions
+from db.rollups import CATEGORY_BIT, current_release_condition, month_expr, ranked_mentions
 
 A = Announcement.__table__
 R = Release.__table__
@@ -42,6 +43,7 @@ P = Pledge.__table__
 RM = RollupMonthly.__table__
 RD = RollupMonthlyDetail.__table__
 RS = RollupState.__table__
+RR = RollupRelease.__table__
 E = EtlRun.__table__
 
 MAX_LIST = 100  # values per list parameter
@@ -293,9 +295,21 @@ def first_mention_ids(fresh: bool = False):
     return select(ranked.c.id).where(ranked.c.rn == 1)
 
 
-def base_conditions(f: Filters, fresh: bool = True) -> list:
-    """WHERE conditions over announcements (A) joined to releases (R)."""
-    cond = [current_release_condition()]
+def release_exists(f: Filters):
+    """The release conditions as a correlated EXISTS (one primary-key probe per candidate row), so
+    a query over announcements alone can walk an index in the order it wants."""
+    cond = [R.c.id == A.c.release_id, current_release_condition()]
+    if f.publishers:
+        cond.append(R.c.publisher.in_(f.publishers))
+    if f.languages:
+        cond.append(R.c.language.in_(f.languages))
+    return select(R.c.id).where(*cond).exists()
+
+
+def base_conditions(f: Filters, fresh: bool = True, joined: bool = True) -> list:
+    """WHERE conditions over announcements (A) joined to releases (R), or over announcements
+    alone (`joined=False`: the release conditions become a correlated EXISTS)."""
+    cond = [current_release_condition() if joined else release_exists(f)]
     if f.donors:
         cond.append(A.c.donor_code.in_(f.donors))
     cats = f.category_set()
@@ -305,9 +319,9 @@ def base_conditions(f: Filters, fresh: bool = True) -> list:
         cond.append(A.c.date >= f.date_from)
     if f.date_to:
         cond.append(A.c.date <= f.date_to)
-    if f.publishers:
+    if joined and f.publishers:
         cond.append(R.c.publisher.in_(f.publishers))
-    if f.languages:
+    if joined and f.languages:
         cond.append(R.c.language.in_(f.languages))
     if f.min_conf:
         cond.append(A.c.confidence >= f.min_conf)
@@ -396,11 +410,28 @@ def aggregate(
     return out
 
 
-def release_count(conn: Connection, f: Filters, version: tuple | None = None) -> int:
-    """Releases with at least one selected row."""
+def release_count(
+    conn: Connection, f: Filters, version: tuple | None = None, source: str | None = None
+) -> int:
+    """Releases with at least one selected row (from `rollup_releases` when the filters allow)."""
     fresh = rollups_fresh(conn, version)
-    if fresh and f.is_empty():
-        return int(conn.execute(select(RS.c.releases)).scalar_one())
+    source = source or ("releases" if plan(f, fresh) != "base" and not f.min_conf else "base")
+    if source == "releases":
+        cats = f.category_set()
+        mask = sum(CATEGORY_BIT[c] for c in cats) if cats is not None else sum(CATEGORY_BIT.values())
+        col = RR.c.cats_mentions if f.mentions else RR.c.cats_pledges
+        cond = [col.op("&")(mask) != 0]
+        if f.donors:
+            cond.append(RR.c.donor_code.in_(f.donors))
+        if f.date_from:
+            cond.append(RR.c.month >= f.date_from.strftime("%Y-%m"))
+        if f.date_to:
+            cond.append(RR.c.month <= f.date_to.strftime("%Y-%m"))
+        if f.publishers:
+            cond.append(RR.c.publisher.in_(f.publishers))
+        if f.languages:
+            cond.append(RR.c.language.in_(f.languages))
+        return int(conn.execute(select(func.count(func.distinct(RR.c.release_id))).where(*cond)).scalar_one())
     stmt = (
         select(func.count(func.distinct(A.c.release_id)))
         .select_from(A.join(R, R.c.id == A.c.release_id))
@@ -553,26 +584,41 @@ def table_page(
     start = max(0, int(start))
     end = max(start, min(int(end), start + 500))
     fresh = rollups_fresh(conn, version)
-    cond = base_conditions(f, fresh) + _grid_filter_conditions(filter_model)
+    grid = _grid_filter_conditions(filter_model)
     order = []
     for s in (sort_model or [])[:3]:
         col = TABLE_COLUMNS.get(s.get("colId")) if isinstance(s, Mapping) else None
         if col is not None:
             order.append((desc(col) if s.get("sort") == "desc" else asc(col)).nulls_last())
     order += [desc(A.c.date), desc(A.c.id)]
-    stmt = (
-        select(*[c.label(k) for k, c in TABLE_COLUMNS.items()])
-        .select_from(_rows_from())
-        .where(*cond)
-        .order_by(*order)
-        .offset(start)
-        .limit(end - start)
-    )
+    # Step 1: the ids of the page, from announcements alone when the sort and the column filters
+    # allow (the planner can then walk the date index backwards and stop after one page).
+    needs_join = any(
+        c.get("colId") in ("donor", "publisher", "language", "source_url")
+        for c in (sort_model or [])
+        if isinstance(c, Mapping)
+    ) or any(k in ("donor", "publisher", "language", "source_url") for k in (filter_model or {}))
+    if needs_join:
+        ids_stmt = select(A.c.id).select_from(_rows_from()).where(*base_conditions(f, fresh), *grid)
+    else:
+        ids_stmt = select(A.c.id).where(*base_conditions(f, fresh, joined=False), *grid)
+    ids = conn.execute(ids_stmt.order_by(*order).offset(start).limit(end - start)).scalars().all()
+    # Step 2: the details of those rows.
     rows = []
-    for r in conn.execute(stmt).mappings():
-        rec = dict(r)
-        rec["date"] = rec["date"].isoformat() if rec["date"] else None
-        rows.append(rec)
+    if ids:
+        details = {
+            r["id"]: dict(r)
+            for r in conn.execute(
+                select(*[c.label(k) for k, c in TABLE_COLUMNS.items()])
+                .select_from(_rows_from())
+                .where(A.c.id.in_(ids))
+            ).mappings()
+        }
+        for i in ids:
+            rec = details[i]
+            rec["date"] = rec["date"].isoformat() if rec["date"] else None
+            rows.append(rec)
+    cond = base_conditions(f, fresh) + grid
     if filter_model:
         total = conn.execute(select(func.count(A.c.id)).select_from(_rows_from()).where(*cond)).scalar_one()
     else:

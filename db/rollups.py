@@ -8,6 +8,8 @@ so the rollups always match the announcements. It rebuilds, in order:
 - `rollup_monthly_detail`: month x donor x category x publisher x language x confidence tenth,
   with the number of mentions, the number of first mentions (= pledges), and both EUR sums.
 - `rollup_monthly`: the same summed over publisher, language and confidence.
+- `rollup_releases`: release x month x donor with bitmasks of the categories present (all mentions,
+  first mentions), to count distinct releases without reading `announcements`.
 - `rollup_state`: the count and the largest id of `announcements` the rollups were built from; the
   query layer uses the rollups only while these still match (`db.queries.rollups_fresh`).
 
@@ -22,7 +24,16 @@ import datetime as dt
 
 from sqlalchemy import Connection, Integer, and_, case, cast, delete, func, insert, literal, select, true
 
-from db.models import Announcement, Pledge, Release, RollupMonthly, RollupMonthlyDetail, RollupState
+from db.models import (
+    Announcement,
+    Pledge,
+    Release,
+    RollupMonthly,
+    RollupMonthlyDetail,
+    RollupRelease,
+    RollupState,
+)
+from db.reference import CATEGORIES
 
 A = Announcement.__table__
 R = Release.__table__
@@ -30,6 +41,8 @@ P = Pledge.__table__
 RM = RollupMonthly.__table__
 RD = RollupMonthlyDetail.__table__
 RS = RollupState.__table__
+RR = RollupRelease.__table__
+CATEGORY_BIT = {code: 1 << i for i, (code, *_rest) in enumerate(CATEGORIES)}
 
 
 def month_expr(col, dialect: str):
@@ -69,7 +82,7 @@ def ranked_mentions():
 def refresh_rollups(conn: Connection) -> None:
     """Rebuild every rollup from `announcements` (full rebuild, in the caller's transaction)."""
     dialect = conn.dialect.name
-    for table in (RS, RM, RD, P):
+    for table in (RS, RR, RM, RD, P):
         conn.execute(delete(table))
 
     ranked = ranked_mentions()
@@ -119,6 +132,26 @@ def refresh_rollups(conn: Connection) -> None:
                 func.sum(RD.c.value_eur_mentions),
                 func.sum(RD.c.value_eur_pledges),
             ).group_by(RD.c.month, RD.c.donor_code, RD.c.category_code),
+        )
+    )
+    bit = case(*[(A.c.category_code == c, b) for c, b in CATEGORY_BIT.items()], else_=0)
+    conn.execute(
+        insert(RR).from_select(
+            ["release_id", "month", "donor_code", "publisher", "language", "cats_mentions", "cats_pledges"],
+            select(
+                A.c.release_id,
+                month,
+                A.c.donor_code,
+                R.c.publisher,
+                R.c.language,
+                func.sum(func.distinct(bit)),  # distinct powers of two: their sum is their OR
+                func.coalesce(func.sum(func.distinct(case((is_first, bit), else_=0))), 0),
+            )
+            .select_from(
+                A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id)
+            )
+            .where(current_release_condition())
+            .group_by(A.c.release_id, month, A.c.donor_code, R.c.publisher, R.c.language),
         )
     )
     n, max_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id))).one()

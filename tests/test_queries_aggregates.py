@@ -215,6 +215,16 @@ def test_release_count(engine):
         assert release_count(conn, Filters(donors=("USA",), mentions=True)) == 2
 
 
+@pytest.mark.parametrize(("f", "pledges", "mentions"), CASES)
+def test_release_count_paths_agree(engine, f, pledges, mentions):
+    with engine.connect() as conn:
+        for mode in (f, Filters(**{**_fields(f), "mentions": True})):
+            base = release_count(conn, mode, source="base")
+            assert release_count(conn, mode) == base
+            if plan(mode, True) != "base" and not mode.min_conf:
+                assert release_count(conn, mode, source="releases") == base
+
+
 def test_table_page_sort_filter_and_total(engine):
     with engine.connect() as conn:
         rows, total = table_page(conn, Filters(mentions=True), 0, 2)
