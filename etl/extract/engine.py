@@ -158,6 +158,12 @@ def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
     return out
 
 
+def _money_names_package(st: str, m: nums.Money, pkg: re.Match) -> bool:
+    """True when the amount is the package's ("$400 million security assistance package", "£2.5 billion of
+    military aid"): the package noun is next to the amount."""
+    return 0 <= pkg.start() - m.end <= 12 or 0 <= m.start - pkg.end() <= 25
+
+
 def _coordinated(gap: str, lex: lx.Lexicon) -> bool:
     g = gap.strip()
     return bool(g) and bool(re.fullmatch(r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?", g, re.IGNORECASE))
@@ -406,7 +412,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                                 mine[0].value = m.value
                                 mine[0].currency = nums.resolve_currency(m.currency, dcode)
                         continue
-                if len(new_rows) == 1 and not multi:
+                single = len(new_rows) == 1 and not multi
+                if single and pkg and lx.common()["groups"][new_rows[0].category] in ("lethal", "non_lethal"):
+                    single = not _money_names_package(st, m, pkg)
+                if single:
                     new_rows[0].value = m.value
                     new_rows[0].currency = nums.resolve_currency(m.currency, donors[0])
                 elif pkg or items or trig:
