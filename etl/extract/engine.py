@@ -140,8 +140,8 @@ def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
             continue
         before = st[max(cs, it.start - 60) : it.start]
         after = st[it.end : min(ce, it.end + 60)]
-        if lex.ends["possessive"].search(before) or lex.starts["possessive"].match(after):
-            continue
+        if it.category != "training" and (lex.ends["possessive"].search(before) or lex.starts["possessive"].match(after)):
+            continue  # "Ukraine's air defences": the recipient's own (training Ukrainian troops is aid)
         if lex.ends["item_negative_before"].search(before) or lex.starts["item_negative_after"].match(after):
             continue
         if lex.starts["agent"].match(after):
