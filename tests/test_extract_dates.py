@@ -46,3 +46,10 @@ def test_absolute_dates_in_text():
     assert absolute_dates("le vendredi 21 avril 2023", "fr") == [dt.date(2023, 4, 21)]
     assert absolute_dates("2022-10-02", "da") == [dt.date(2022, 10, 2)]
     assert absolute_dates("31 February 2023", "en") == []
+
+
+def test_day_and_month_without_year_take_the_release_year():
+    assert resolve_date("Denmark announced on 3 March a donation.", dt.date(2022, 3, 10), "en") == dt.date(2022, 3, 3)
+    assert resolve_date("Le Danemark a annoncé le 28 décembre un don.", dt.date(2023, 1, 2), "fr") == dt.date(2022, 12, 28)
+    assert resolve_date("Announced on March 3.", dt.date(2022, 9, 10), "en") is None  # too far back: not this news
+    assert resolve_date("It will arrive in May.", dt.date(2022, 3, 10), "en") is None

@@ -62,6 +62,17 @@ def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> 
             return d
     if published is None:
         return None
+    for m in lex.day_month_re.finditer(sentence):
+        g = m.groupdict()
+        month = lex.months.get((g.get("m1") or g.get("m2") or "").lower().rstrip("."))
+        try:
+            d = dt.date(published.year, month, int(g.get("d1") or g.get("d2"))) if month else None
+        except ValueError:
+            d = None
+        if d and d > published:  # "on 28 December" in a release of 2 January
+            d = d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else None
+        if d and published - d <= dt.timedelta(days=60):
+            return d
     if lex.w["yesterday"].search(sentence):
         return published - dt.timedelta(days=1)
     for idx, rx in enumerate(lex.weekday_res):

@@ -71,6 +71,7 @@ class Lexicon:
     weekday_res: list[re.Pattern] = field(default_factory=list)
     months: dict[str, int] = field(default_factory=dict)
     abs_date_re: re.Pattern | None = None
+    day_month_re: re.Pattern | None = None
     groups: dict[str, str] = field(default_factory=dict)
     merge_priority: list[str] = field(default_factory=list)
 
@@ -241,6 +242,12 @@ def _compile_dates(lex: Lexicon, dates: dict) -> None:
         r"(?<![\w])(?:(?P<d1>\d{1,2})(?:er|\.|st|nd|rd|th)?\s+(?P<m1>" + m + r")\.?\s+(?P<y1>\d{4})"
         r"|(?P<m2>" + m + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
         r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))(?![\w])",
+        re.IGNORECASE,
+    )
+    # day and month without a year ("on 3 March", "le 3 mars", "March 3"): the release's year
+    lex.day_month_re = re.compile(
+        r"(?<![\w])(?:(?P<d1>\d{1,2})(?:er|\.|st|nd|rd|th)?\s+(?P<m1>" + m + r")\.?"
+        r"|(?P<m2>" + m + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)(?![\w])(?!,?\s+\d{4})",
         re.IGNORECASE,
     )
 
