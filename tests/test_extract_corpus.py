@@ -105,3 +105,16 @@ def test_speed_at_least_200_releases_per_second():
             extract(r)
         best = max(best, 3 * len(rels) / (time.perf_counter() - t))
     assert best >= 200, f"{best:.0f} releases/s"
+
+
+def test_regression_via_aidtracker_evaluate():
+    """The same bar through the `aidtracker evaluate` implementation (etl.evaluate)."""
+    import io
+
+    from etl.evaluate import run_evaluate
+
+    out = io.StringIO()
+    run_evaluate(CORPUS, True, out)
+    figures = json.loads(out.getvalue())
+    assert figures["f1"] >= 0.85, figures
+    assert figures["date_accuracy"] >= 0.95, figures
