@@ -48,6 +48,7 @@ def regex_split(text: str) -> list[str]:
 
 # Where the extraction package may keep its splitter (first found wins).
 SPLITTER_CANDIDATES = (
+    ("etl.extract.segment", "split_sentences"),  # the one the extraction engine runs
     ("etl.extract", "split_sentences"),
     ("etl.extract.sentences", "split_sentences"),
     ("etl.extract.sentences", "split"),
