@@ -417,7 +417,7 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
                 "max_date": dt.date.today().isoformat(),
             },
         )
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+    except Exception:  # trafilatura gave up on this page; the plain fallback below may still read it
         doc = None
     body = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not body:
