@@ -160,3 +160,38 @@ def test_generic_lists_name_nothing():
 def test_empty_and_unknown_language():
     assert run("") == []
     assert run("Bonjour.", publisher=None, lang=None, published=None) == []
+
+
+def test_list_after_a_cumulative_sentence_is_background():
+    text = ("The United States has committed more than $32.5 billion in security assistance to Ukraine since the beginning "
+            "of Russia's invasion.\nUnited States security assistance committed to Ukraine includes:\n"
+            "Over 1,600 Stinger anti-aircraft systems;\n31 Abrams tanks.\n")
+    assert run(text) == []
+
+
+def test_purchase_scope_is_forward_and_clauses_have_their_own_donors():
+    text = ("Norway's Defence Minister said his country will send eight Leopard 2 tanks to Ukraine, while the Netherlands "
+            "announced it will contribute 18 million euros to the purchase of tanks for Ukraine.")
+    out = run(text, publisher="NATO")
+    assert [(a.donor_code, a.category, a.quantity, a.value) for a in out] == [
+        ("NOR", "tanks", 8, None), ("NLD", "other_military", None, 18_000_000)]
+
+
+def test_ministers_of_an_organisation_are_not_the_organisation():
+    assert run("NATO Defence Ministers met to address the supply of ammunition to Ukraine.", publisher="NATO") == []
+
+
+def test_compound_words_and_separable_verbs():
+    out = run("Pakken indeholder blandt andet luftværnsmissiler, artilleriammunition og minerydningsudstyr til Ukraine.",
+              publisher="Forsvarsministeriet", lang="da")
+    assert [a.category for a in out] == ["air_defence", "munitions", "engineering"]
+    out = run("Het kabinet trekt daarnaast 50 miljoen euro uit voor munitie voor Oekraïne.",
+              publisher="Ministerie van Defensie", lang="nl")
+    assert [(a.category, a.value, a.currency) for a in out] == [("munitions", 50_000_000, "EUR")]
+
+
+def test_anaphoric_sentence_takes_the_day_of_the_previous_one():
+    text = ("Le ministre des Armées a annoncé lundi une nouvelle cession de matériels à l'Ukraine. "
+            "Cette cession comprend des missiles antichars MILAN.")
+    out = run(text, publisher="Ministère des Armées", lang="fr", published=dt.date(2023, 6, 6))
+    assert [(a.donor_code, a.category, a.date) for a in out] == [("FRA", "anti_tank", "2023-06-05")]

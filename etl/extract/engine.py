@@ -313,6 +313,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     norm = [_norm(text[s:e]) for s, e in spans]
     rows: list[Row] = []
     neg_prev = False
+    last_day: dt.date | None = None
     list_ctx: tuple[list[str], int] | None = None
     override = [(re.compile(o["pattern"]), o["donor"]) for o in lx.common().get("donor_override", [])]
 
@@ -325,9 +326,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if len(norm[i]) > 20 and any(norm[i] in norm[j] for j in range(i + 1, min(len(spans), i + 4))):
             continue  # a headline repeated by the next sentences
         anaphoric = bool(lex.w["anaphora"].match(st))
+        prev_day, last_day = last_day, None
         neg = _sentence_negated(st, lex)
-        if anaphoric and neg_prev and not nums.find_money(st, lex):
-            neg = neg or "anaphora"  # "This aid includes ..." after a background sentence
+        if (anaphoric or st.rstrip().endswith(":")) and neg_prev and not nums.find_money(st, lex):
+            neg = neg or "anaphora"  # "This aid includes ..." / "... includes:" after a background sentence
         neg_prev = bool(neg)
         recent = [r for r in rows if i - r.sent_index <= RECENT]
         # list items after an intro line ending with ':'
@@ -341,7 +343,9 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if not in_list and not lex.w["trigger"].search(st):
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
-        day = dates_mod.resolve_date(st, published, lang) or published
+        own_day = dates_mod.resolve_date(st, published, lang)
+        day = own_day or (prev_day if anaphoric and prev_day else published)
+        last_day = own_day
         excluded = _recipient_codes(st, lex)
         sent_trigger = False
         prev_donors: list[str] | None = None
