@@ -4,8 +4,8 @@ One core, `parse_release_bytes`, serves files (`read_release_file`) and web page
 ETL. What it does, in order (docs/parsing.md has the user's view):
 
 1. size limit (`max_bytes`, default 20 MB or `AIDTRACKER_MAX_RELEASE_BYTES`), empty input;
-2. decoding: BOM (UTF-8/16/32), declared charset, strict UTF-8 (a sequence cut at the end is
-   dropped, a few stray bytes become U+FFFD), else charset-normalizer (latin-1, cp1252, ...);
+2. decoding: BOM (UTF-8/16/32), strict UTF-8 (a sequence cut at the end is dropped, a few
+   stray bytes become U+FFFD), declared charset (HTTP or <meta>), else charset-normalizer;
    NUL bytes or control characters without a UTF-16 pattern mean a binary file;
 3. normalisation, before any text is produced: newlines to `\\n`, NFC, zero-width, bidi and
    other control characters removed (no-break spaces are kept: they are part of the evidence);
@@ -198,26 +198,27 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         if enc is None:
             raise ReleaseError("binary file, not a release")
         return _check_text(data.decode(enc, errors="replace"))
+    try:  # valid UTF-8 wins even over a declared single-byte charset (servers often misdeclare)
+        return _check_text(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if utf8_error.reason == "unexpected end of data" and utf8_error.end == len(data):
+        try:  # a multi-byte character cut at the end: drop it
+            return _check_text(data[: utf8_error.start].decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    # mostly UTF-8 with a few stray bytes: keep UTF-8, stray bytes become U+FFFD
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    multibyte = len(lenient) - len(lenient.encode("ascii", "ignore")) - bad
+    if bad and multibyte >= 10 * bad:
+        return _check_text(lenient)
     for enc in (_codec(declared), _codec(_meta_charset(sample))):
         if enc and enc not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32"):
             try:
                 return _check_text(data.decode(enc))
             except (UnicodeDecodeError, ValueError):
                 pass
-    try:
-        return _check_text(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.end == len(data):
-            try:  # a multi-byte character cut at the end: drop it
-                return _check_text(data[: exc.start].decode("utf-8"))
-            except UnicodeDecodeError:
-                pass
-    # mostly UTF-8 with a few stray bytes: keep UTF-8, stray bytes become U+FFFD
-    lenient = data.decode("utf-8", errors="replace")
-    bad = lenient.count("\ufffd")
-    multibyte = sum(1 for c in lenient[:_SAMPLE] if ord(c) > 0x7F and c != "\ufffd")
-    if bad and multibyte >= 10 * bad:
-        return _check_text(lenient)
     return _check_text(_detect_and_decode(data))
 
 
@@ -358,7 +359,22 @@ def _language_code(value: str | None) -> str | None:
     if not value:
         return None
     m = re.match(r"\s*([A-Za-z]{2,3})\b", value)
-    return m.group(1).lower() if m else None
+    if not m:
+        return None
+    code = m.group(1).lower()
+    return _ISO639_2.get(code, code)
+
+
+_ISO639_2 = {
+    "eng": "en",
+    "fra": "fr",
+    "fre": "fr",
+    "nld": "nl",
+    "dut": "nl",
+    "dan": "da",
+    "deu": "de",
+    "ger": "de",
+}
 
 
 def _header_date(value: str | None) -> dt.date | None:

@@ -213,3 +213,17 @@ def test_arbitrary_text(text, content_type):
         assert "\n" not in str(exc)
     else:
         assert r.text.strip()
+
+
+def test_valid_utf8_wins_over_a_misdeclared_charset():
+    data = f"<html><body><p>{FR}</p></body></html>".encode()
+    r = parse_release_bytes(data, "u", "text/html; charset=iso-8859-1")
+    assert FR in r.text
+
+
+def test_declared_charset_used_when_bytes_are_not_utf8():
+    data = f"<html><head><meta charset='iso-8859-15'></head><body><p>{DA} Pris: 5 €.</p></body></html>"
+    r = parse_release_bytes(data.encode("iso-8859-15"), "u", None)
+    assert DA in r.text and "5 €" in r.text
+    assert decode_bytes("Coût: 10 €".encode("cp1252"), "windows-1252") == "Coût: 10 €"
+    assert decode_bytes("Coût: 10".encode("latin-1"), "no-such-charset") == "Coût: 10"

@@ -202,3 +202,11 @@ def test_html_in_a_txt_file_is_read_as_html(tmp_path):
     )
     r = read_release_file(p)
     assert "alert" not in r.text and "Norway will donate" in r.text and "<p>" not in r.text
+
+
+@pytest.mark.parametrize(
+    "value, code", [("fra", "fr"), ("FR", "fr"), ("nl-BE", "nl"), ("dan", "da"), ("French", None)]
+)
+def test_header_language_codes(value, code):
+    r = parse_release_bytes(f"language: {value}\n---\n12345\n".encode(), "a.txt", "text/plain")
+    assert r.language == code
