@@ -228,7 +228,7 @@ def build_layout(data: Data, topojson_url: str) -> html.Div:
                                     max=1,
                                     step=0.1,
                                     value=0,
-                                    marks={0: "0", 0.5: "0.5", 1: "1"},
+                                    marks={0: "0", 0.5: "0.5", 0.7: "0.7", 0.9: "0.9", 1: "1"},
                                     tooltip={"placement": "bottom"},
                                 ),
                             ),

@@ -175,7 +175,8 @@ class Pledge(Base):
 
 
 class RollupMonthly(Base):
-    """Month x donor x category: serves donor, category, group and whole-month date filters."""
+    """Month x donor x category: serves donor, category, group and whole-month date filters, and
+    the minimum confidences 0.5, 0.7 and 0.9 (measures suffixed _50, _70, _90: rows at or above)."""
 
     __tablename__ = "rollup_monthly"
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
@@ -185,6 +186,18 @@ class RollupMonthly(Base):
     pledges: Mapped[int] = mapped_column(Integer)
     value_eur_mentions: Mapped[float | None] = mapped_column(Float)
     value_eur_pledges: Mapped[float | None] = mapped_column(Float)
+    mentions_50: Mapped[int | None] = mapped_column(Integer)
+    pledges_50: Mapped[int | None] = mapped_column(Integer)
+    value_eur_mentions_50: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges_50: Mapped[float | None] = mapped_column(Float)
+    mentions_70: Mapped[int | None] = mapped_column(Integer)
+    pledges_70: Mapped[int | None] = mapped_column(Integer)
+    value_eur_mentions_70: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges_70: Mapped[float | None] = mapped_column(Float)
+    mentions_90: Mapped[int | None] = mapped_column(Integer)
+    pledges_90: Mapped[int | None] = mapped_column(Integer)
+    value_eur_mentions_90: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges_90: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (
         Index("ix_rollup_monthly_donor_month", "donor_code", "month"),
         Index("ix_rollup_monthly_category_month", "category_code", "month"),
@@ -228,8 +241,9 @@ class RollupState(Base):
 
 class RollupRelease(Base):
     """Release x month x donor with bitmasks of the categories present (every mention / first
-    mentions only; bit i = i-th category of db.reference.CATEGORIES): counts distinct releases for
-    donor, category, date, publisher and language filters without touching announcements."""
+    mentions only; bit i = i-th category of db.reference.CATEGORIES; _50/_70/_90: rows with at least
+    that confidence): counts distinct releases for donor, category, date, publisher, language and
+    those minimum confidences without touching announcements."""
 
     __tablename__ = "rollup_releases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -240,6 +254,12 @@ class RollupRelease(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     cats_mentions: Mapped[int] = mapped_column(Integer)
     cats_pledges: Mapped[int] = mapped_column(Integer)
+    cats_mentions_50: Mapped[int] = mapped_column(Integer)
+    cats_pledges_50: Mapped[int] = mapped_column(Integer)
+    cats_mentions_70: Mapped[int] = mapped_column(Integer)
+    cats_pledges_70: Mapped[int] = mapped_column(Integer)
+    cats_mentions_90: Mapped[int] = mapped_column(Integer)
+    cats_pledges_90: Mapped[int] = mapped_column(Integer)
     __table_args__ = (
         Index("ix_rollup_releases_donor_month", "donor_code", "month"),
         Index("ix_rollup_releases_month", "month"),

@@ -34,7 +34,7 @@ from db.models import (
     RollupState,
 )
 from db.reference import CATEGORIES, CATEGORY_GROUP, GROUPS
-from db.rollups import CATEGORY_BIT, current_release_condition, month_expr, ranked_mentions
+from db.rollups import CATEGORY_BIT, CONF_LEVELS, current_release_condition, month_expr, ranked_mentions
 
 A = Announcement.__table__
 R = Release.__table__
@@ -49,6 +49,7 @@ E = EtlRun.__table__
 MAX_LIST = 100  # values per list parameter
 MAX_TEXT = 200  # characters of free text / one publisher name
 MAX_QUERY_STRING = 8000
+DENSE_SHARE = 0.002
 DIMENSIONS = ("donor_code", "category_code", "month")
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
@@ -277,9 +278,17 @@ def plan(f: Filters, fresh: bool) -> str:
         return "base"
     if abs(f.min_conf * 10 - round(f.min_conf * 10)) > 1e-9:
         return "base"
-    if f.publishers or f.languages or f.min_conf:
+    if f.publishers or f.languages or (f.min_conf and conf_level(f) is None):
         return "detail"
     return "monthly"
+
+
+def conf_level(f: Filters) -> int | None:
+    """The rollup level (50, 70, 90) matching the minimum confidence, 0 for none, else None."""
+    if not f.min_conf:
+        return 0
+    level = round(f.min_conf * 100)
+    return level if level in CONF_LEVELS and abs(f.min_conf * 100 - level) < 1e-9 else None
 
 
 # --- conditions ----------------------------------------------------------------------------------
@@ -306,15 +315,20 @@ def release_exists(f: Filters):
     return select(R.c.id).where(*cond).exists()
 
 
-def base_conditions(f: Filters, fresh: bool = True, joined: bool = True) -> list:
+def base_conditions(f: Filters, fresh: bool = True, joined: bool = True, date_order: bool = False) -> list:
     """WHERE conditions over announcements (A) joined to releases (R), or over announcements
-    alone (`joined=False`: the release conditions become a correlated EXISTS)."""
+    alone (`joined=False`: the release conditions become a correlated EXISTS). `date_order`
+    keeps SQLite from using the donor and category indexes (`col || ''` is not indexed), so that
+    for a dense selection it walks the date index in order and stops after one page."""
     cond = [current_release_condition() if joined else release_exists(f)]
+    donor, category = A.c.donor_code, A.c.category_code
+    if date_order:
+        donor, category = donor.concat(""), category.concat("")
     if f.donors:
-        cond.append(A.c.donor_code.in_(f.donors))
+        cond.append(donor.in_(f.donors))
     cats = f.category_set()
     if cats is not None:
-        cond.append(A.c.category_code.in_(cats) if cats else false())
+        cond.append(category.in_(cats) if cats else false())
     if f.date_from:
         cond.append(A.c.date >= f.date_from)
     if f.date_to:
@@ -355,6 +369,8 @@ def _rollup_conditions(f: Filters, table) -> list:
             cond.append(RD.c.language.in_(f.languages))
         if f.min_conf:
             cond.append(RD.c.conf_bucket >= round(f.min_conf * 10))
+    elif f.min_conf:  # the _50/_70/_90 measures are zero or null below the level
+        cond.append(table.c[("mentions_" if f.mentions else "pledges_") + str(conf_level(f))] > 0)
     return cond
 
 
@@ -377,8 +393,9 @@ def aggregate_stmt(f: Filters, by: tuple[str, ...], source: str, dialect: str, f
         )
         return stmt.group_by(*[cols[d] for d in by]) if by else stmt
     table = RM if source == "monthly" else RD
-    n = table.c.mentions if f.mentions else table.c.pledges
-    value = table.c.value_eur_mentions if f.mentions else table.c.value_eur_pledges
+    suffix = f"_{conf_level(f)}" if table is RM and f.min_conf else ""
+    n = table.c["mentions" + suffix] if f.mentions else table.c["pledges" + suffix]
+    value = table.c["value_eur_mentions" + suffix] if f.mentions else table.c["value_eur_pledges" + suffix]
     keys = [table.c[d].label(d) for d in by]
     stmt = select(*keys, func.sum(n).label("n"), func.sum(value).label("value_eur")).where(
         *_rollup_conditions(f, table)
@@ -415,11 +432,13 @@ def release_count(
 ) -> int:
     """Releases with at least one selected row (from `rollup_releases` when the filters allow)."""
     fresh = rollups_fresh(conn, version)
-    source = source or ("releases" if plan(f, fresh) != "base" and not f.min_conf else "base")
+    level = conf_level(f)
+    source = source or ("releases" if plan(f, fresh) != "base" and level is not None else "base")
     if source == "releases":
         cats = f.category_set()
         mask = sum(CATEGORY_BIT[c] for c in cats) if cats is not None else sum(CATEGORY_BIT.values())
-        col = RR.c.cats_mentions if f.mentions else RR.c.cats_pledges
+        suffix = f"_{level}" if level else ""
+        col = RR.c[("cats_mentions" if f.mentions else "cats_pledges") + suffix]
         cond = [col.op("&")(mask) != 0]
         if f.donors:
             cond.append(RR.c.donor_code.in_(f.donors))
@@ -598,10 +617,20 @@ def table_page(
         for c in (sort_model or [])
         if isinstance(c, Mapping)
     ) or any(k in ("donor", "publisher", "language", "source_url") for k in (filter_model or {}))
+    total = None
+    if not filter_model:
+        agg = aggregate(conn, f, (), version=version)
+        total = agg[0]["n"] if agg else 0
     if needs_join:
         ids_stmt = select(A.c.id).select_from(_rows_from()).where(*base_conditions(f, fresh), *grid)
     else:
-        ids_stmt = select(A.c.id).where(*base_conditions(f, fresh, joined=False), *grid)
+        date_order = False
+        if conn.dialect.name == "sqlite" and not sort_model and total is not None:
+            n_all = conn.execute(select(RS.c.announcements)).scalar() or 0
+            date_order = total >= DENSE_SHARE * n_all  # dense: about one row in 500 or more matches
+        ids_stmt = select(A.c.id).where(
+            *base_conditions(f, fresh, joined=False, date_order=date_order), *grid
+        )
     ids = conn.execute(ids_stmt.order_by(*order).offset(start).limit(end - start)).scalars().all()
     # Step 2: the details of those rows.
     rows = []
@@ -618,12 +647,9 @@ def table_page(
             rec = details[i]
             rec["date"] = rec["date"].isoformat() if rec["date"] else None
             rows.append(rec)
-    cond = base_conditions(f, fresh) + grid
-    if filter_model:
+    if total is None:
+        cond = base_conditions(f, fresh) + grid
         total = conn.execute(select(func.count(A.c.id)).select_from(_rows_from()).where(*cond)).scalar_one()
-    else:
-        agg = aggregate(conn, f, (), version=version)
-        total = agg[0]["n"] if agg else 0
     return rows, int(total)
 
 

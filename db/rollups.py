@@ -43,6 +43,7 @@ RD = RollupMonthlyDetail.__table__
 RS = RollupState.__table__
 RR = RollupRelease.__table__
 CATEGORY_BIT = {code: 1 << i for i, (code, *_rest) in enumerate(CATEGORIES)}
+CONF_LEVELS = (50, 70, 90)  # minimum confidences (in hundredths) with their own rollup measures
 
 
 def month_expr(col, dialect: str):
@@ -120,9 +121,15 @@ def refresh_rollups(conn: Connection) -> None:
             detail,
         )
     )
+    level_cols, level_exprs = [], []
+    for level in CONF_LEVELS:
+        ok = RD.c.conf_bucket >= level // 10
+        for name in measures:
+            level_cols.append(f"{name}_{level}")
+            level_exprs.append(func.sum(case((ok, RD.c[name]))))
     conn.execute(
         insert(RM).from_select(
-            ["month", "donor_code", "category_code", *measures],
+            ["month", "donor_code", "category_code", *measures, *level_cols],
             select(
                 RD.c.month,
                 RD.c.donor_code,
@@ -131,21 +138,41 @@ def refresh_rollups(conn: Connection) -> None:
                 func.sum(RD.c.pledges),
                 func.sum(RD.c.value_eur_mentions),
                 func.sum(RD.c.value_eur_pledges),
+                *level_exprs,
             ).group_by(RD.c.month, RD.c.donor_code, RD.c.category_code),
         )
     )
     bit = case(*[(A.c.category_code == c, b) for c, b in CATEGORY_BIT.items()], else_=0)
+
+    def mask(*conds):  # distinct powers of two: their sum is their bitwise OR
+        return func.coalesce(func.sum(func.distinct(case((and_(*conds), bit), else_=0) if conds else bit)), 0)
+
+    mask_cols, mask_exprs = [], []
+    for level in CONF_LEVELS:
+        ok = bucket >= level // 10
+        mask_cols += [f"cats_mentions_{level}", f"cats_pledges_{level}"]
+        mask_exprs += [mask(ok), mask(ok, is_first)]
     conn.execute(
         insert(RR).from_select(
-            ["release_id", "month", "donor_code", "publisher", "language", "cats_mentions", "cats_pledges"],
+            [
+                "release_id",
+                "month",
+                "donor_code",
+                "publisher",
+                "language",
+                "cats_mentions",
+                "cats_pledges",
+                *mask_cols,
+            ],
             select(
                 A.c.release_id,
                 month,
                 A.c.donor_code,
                 R.c.publisher,
                 R.c.language,
-                func.sum(func.distinct(bit)),  # distinct powers of two: their sum is their OR
-                func.coalesce(func.sum(func.distinct(case((is_first, bit), else_=0))), 0),
+                mask(),
+                mask(is_first),
+                *mask_exprs,
             )
             .select_from(
                 A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id)

@@ -11,6 +11,7 @@ from db.models import Announcement, EtlRun, Release
 from db.queries import (
     Filters,
     aggregate,
+    conf_level,
     data_version,
     iter_export,
     plan,
@@ -126,6 +127,10 @@ CASES = [
     (Filters(date_from=D(2023, 2, 1), date_to=D(2023, 2, 28)), 2, 2),
     (Filters(date_from=D(2023, 1, 11)), 3, 4),  # partial month: base table
     (Filters(min_conf=0.7), 3, 4),
+    (Filters(min_conf=0.5, donors=("USA", "NLD")), 3, 4),
+    (Filters(min_conf=0.9, groups=("lethal",)), 1, 2),
+    (Filters(min_conf=0.6), 4, 5),  # detail rollup
+    (Filters(min_conf=0.7, publishers=("DoD",)), 2, 3),
     (Filters(min_conf=0.65), 3, 4),  # not a tenth: base table
     (Filters(publishers=("DoD",)), 3, 4),  # a1 a2 a6 (+ a5)
     (Filters(languages=("nl",)), 2, 2),
@@ -171,7 +176,8 @@ def test_plan():
     assert plan(Filters(donors=("USA",)), True) == "monthly"
     assert plan(Filters(date_from=D(2023, 1, 1), date_to=D(2023, 3, 31)), True) == "monthly"
     assert plan(Filters(date_to=D(2023, 3, 30)), True) == "base"
-    assert plan(Filters(min_conf=0.5), True) == "detail"
+    assert plan(Filters(min_conf=0.5), True) == "monthly"
+    assert plan(Filters(min_conf=0.6), True) == "detail"
     assert plan(Filters(min_conf=0.55), True) == "base"
     assert plan(Filters(publishers=("DoD",)), True) == "detail"
     assert plan(Filters(q="tanks"), True) == "base"
@@ -221,7 +227,7 @@ def test_release_count_paths_agree(engine, f, pledges, mentions):
         for mode in (f, Filters(**{**_fields(f), "mentions": True})):
             base = release_count(conn, mode, source="base")
             assert release_count(conn, mode) == base
-            if plan(mode, True) != "base" and not mode.min_conf:
+            if plan(mode, True) != "base" and conf_level(mode) is not None:
                 assert release_count(conn, mode, source="releases") == base
 
 
