@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from etl import donors as donor_ref
 from etl.extract import dates as dates_mod
@@ -45,7 +45,7 @@ class Row:
     end: int
     confidence: float
     total: bool = False
-    key: tuple = field(default_factory=tuple)
+    heading: bool = False
 
 
 # ----------------------------------------------------------------------------- items
@@ -116,7 +116,7 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
             elif kind == "list":
                 txt = st[it.start : it.end]
                 if it.single_word and not it.named and lex.w["heads"].fullmatch(txt) and not prev.single_word \
-                        and prev.category not in ("munitions",):
+                        and not prev.named and prev.category not in ("munitions",):
                     merged_cat = prev.category  # shared modifier: "air-defense launchers, missiles and radars"
                 elif (not it.named and not prev.named and it.category == prev.category):
                     merged_cat = prev.category  # "main battle tanks and light tanks"
@@ -266,6 +266,16 @@ def _clauses(st: str, lex: lx.Lexicon) -> list[tuple[int, int]]:
         out.append((cur, m.start()))
         cur = m.start() + 1  # keep the joining word in the next clause
     out.append((cur, len(st)))
+    # ", and Canada will ...": a coordinated clause with its own donor
+    more = []
+    for a, b in out:
+        cut = a
+        for m in lex.w["coord_comma"].finditer(st, a, b):
+            if lex.donor_re.match(st, m.end()):
+                more.append((cut, m.start()))
+                cut = m.start() + 1
+        more.append((cut, b))
+    out = more
     # a colon introduces what follows ("include: ...")
     res = []
     for a, b in out:
@@ -328,10 +338,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         anaphoric = bool(lex.w["anaphora"].match(st))
         prev_day, last_day = last_day, None
         neg = _sentence_negated(st, lex)
-        if (anaphoric or st.rstrip().endswith(":")) and neg_prev and not nums.find_money(st, lex):
+        recent = [r for r in rows if i - r.sent_index <= RECENT]
+        if (anaphoric or st.rstrip().endswith(":")) and neg_prev and not recent and not nums.find_money(st, lex):
             neg = neg or "anaphora"  # "This aid includes ..." / "... includes:" after a background sentence
         neg_prev = bool(neg)
-        recent = [r for r in rows if i - r.sent_index <= RECENT]
         # list items after an intro line ending with ':'
         in_list = list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 300
         if list_ctx is not None and not in_list:
@@ -396,7 +406,13 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                         q = its[0].quantity if len(its) == 1 else None
                         new_rows.append(Row(dcode, cat, txt, q, None, None, day, i, s0, e0, conf))
             else:
+                dm = lex.w["definite"].match(st) if cs == 0 else None
                 for it in items:
+                    back = (dm and it.start <= dm.end() + 12) or lex.ends["demonstrative"].search(
+                        st, max(0, it.start - 20), it.start)
+                    if back and not it.quantity and any(
+                            r.donor == donors[0] and r.category == it.category for r in rows + sent_rows + new_rows):
+                        continue  # "The tanks will be refurbished ...": refers back to a recorded item
                     txt = st[it.start : it.end]
                     if it.qty_text:
                         txt = f"{txt} ({it.qty_text} {it.quantity})"
@@ -438,6 +454,9 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                                             nums.resolve_currency(m.currency, dcode), day, i, s0, e0,
                                             0.4 if multi and len(donors) > 1 and cats else 0.75, total=True))
             sent_rows.extend(new_rows)
+        if not in_list and not re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", st):
+            for r in sent_rows:
+                r.heading = True
         rows.extend(sent_rows)
         if st.rstrip().endswith(":") and sent_trigger:
             donors_here = list(dict.fromkeys(r.donor for r in sent_rows)) or (prev_donors or [])
@@ -452,9 +471,12 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
 
 
 def _dedupe(rows: list[Row]) -> list[Row]:
+    body = {(r.donor, r.category) for r in rows if not r.heading}
     seen: set[tuple] = set()
     out = []
     for r in rows:
+        if r.heading and (r.donor, r.category) in body:
+            continue  # a title line restated by the text
         if r.total:
             key = ("T", r.donor, r.value)
         else:
