@@ -195,3 +195,26 @@ def test_anaphoric_sentence_takes_the_day_of_the_previous_one():
             "Cette cession comprend des missiles antichars MILAN.")
     out = run(text, publisher="Ministère des Armées", lang="fr", published=dt.date(2023, 6, 6))
     assert [(a.donor_code, a.category, a.date) for a in out] == [("FRA", "anti_tank", "2023-06-05")]
+
+
+def test_heading_restated_by_the_text_counts_once():
+    text = ("Minister Anand announces the donation of Leopard 2 tanks to Ukraine\n"
+            "Today, Minister Anand announced that Canada will donate four Leopard 2 main battle tanks to Ukraine.")
+    out = run(text, publisher="National Defence Canada")
+    assert [(a.donor_code, a.category, a.quantity) for a in out] == [("CAN", "tanks", 4)]
+
+
+def test_back_references_are_not_new_items():
+    text = ("Canada will donate four Leopard 2 main battle tanks to Ukraine. "
+            "The Canadian Armed Forces will also deploy members to train Ukrainian soldiers on these tanks. "
+            "The tanks will be delivered in the coming weeks.")
+    out = run(text, publisher="National Defence Canada")
+    assert [(a.category, a.quantity) for a in out] == [("tanks", 4), ("training", None)]
+
+
+def test_coordinated_clause_with_its_own_donor():
+    text = ('Mr Stoltenberg said: "Germany has announced that it will provide additional Gepard anti-aircraft systems, '
+            'and Canada will donate 20 million dollars for generators."')
+    out = run(text, publisher="NATO")
+    assert [(a.donor_code, a.category, a.value, a.currency) for a in out] == [
+        ("DEU", "air_defence", None, None), ("CAN", "engineering", 20_000_000, "CAD")]
