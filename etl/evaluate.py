@@ -7,7 +7,8 @@ Precision = matched / predicted, recall = matched / expected, summed over all fi
 `date_accuracy` = share of matched pairs whose dates agree. A ratio with nothing to divide by
 (no prediction, no expected row, no matched pair) is reported as 0.0.
 
-Exit status: 0 when every release was read and extracted, 1 when some could not be (their
+Release files that expected.json does not list are not evaluated (a note on stderr says how
+many). Exit status: 0 when every release was read and extracted, 1 when some could not be (their
 errors are listed, and they count as files with no prediction), 2 when the corpus itself is
 unusable (missing or invalid expected.json, no releases folder, a listed file missing).
 """
@@ -327,11 +328,23 @@ def run_evaluate(corpus_dir: Path, as_json: bool, out: TextIO, err: TextIO | Non
         err.write(f"aidtracker evaluate: error: {exc}\n")
         return 2
     summary = summarize(results)
+    listed = {r.file for r in results}
+    releases = Path(corpus_dir) / "releases"
+    summary["not_in_expected"] = sorted(
+        f.name
+        for f in releases.iterdir()
+        if f.is_file() and not f.name.startswith(".") and f.name not in listed
+    )
     if as_json:
         out.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
         out.write(render_text(summary, Path(corpus_dir)))
     for e in summary["errors"]:
         err.write(f"aidtracker evaluate: {e['file']}: {e['error']}\n")
+    if summary["not_in_expected"]:
+        n = len(summary["not_in_expected"])
+        err.write(
+            f"aidtracker evaluate: note: {n} file(s) in releases/ not in expected.json, not evaluated\n"
+        )
     out.flush()
     return 1 if summary["errors"] else 0

@@ -162,3 +162,12 @@ def test_evaluate_json_end_to_end(corpus_dir):
         len(e["announcements"]) for e in json.loads((corpus_dir / "expected.json").read_text())
     )
     assert out["n_predicted"] > 0
+
+
+def test_release_not_in_expected_is_noted(corpus_dir, oracle, tmp_path):
+    corpus = _copy_corpus(corpus_dir, tmp_path / "c")
+    (corpus / "releases" / "999_extra_en_2024-01-01.txt").write_text("Canada donates.", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_evaluate(corpus, True, out, err) == 0
+    assert json.loads(out.getvalue())["not_in_expected"] == ["999_extra_en_2024-01-01.txt"]
+    assert "1 file(s) in releases/ not in expected.json" in err.getvalue()
