@@ -238,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     ap.add_argument("--check", action="store_true", help="exit 1 when a bar is missed")
+    ap.add_argument(
+        "--profile", type=int, metavar="K", default=0, help="also print the K costliest functions of extract"
+    )
     args = ap.parse_args(argv)
     res = run(args.n, args.seed, args.corpus, args.repeat, args.html)
     if args.html:  # the bars are for text input: report them, never fail on them
@@ -264,7 +267,29 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"slowdown (b)/(a)     {res['slowdown']:>9.2f}x  bar <= {BAR_SLOWDOWN:.0f}x: {'ok' if ok_ratio else 'MISSED'}"
         )
+    if args.profile:
+        profile(args.n, args.seed, args.corpus, args.html, args.profile)
     return 1 if args.check and not (ok_speed and ok_ratio) else 0
+
+
+def profile(n: int, seed: int, corpus: Path | None, html: bool, top: int) -> None:
+    """cProfile of extract alone over the same synthetic releases (read beforehand)."""
+    import cProfile
+    import pstats
+
+    from etl.extract import extract
+    from etl.parse import read_release_file
+
+    pools = sentence_pools(corpus or default_corpus())
+    with tempfile.TemporaryDirectory(prefix="aidtracker-bench-") as tmp:
+        releases = [read_release_file(p) for p in build_corpus(pools, n, seed, Path(tmp), html=html)]
+    prof = cProfile.Profile()
+    prof.enable()
+    for r in releases:
+        extract(r)
+    prof.disable()
+    print(f"\nextract alone, profiled (costliest {top} by own time):")
+    pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(top)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,10 @@ def test_text_report_lists_languages_misses_and_false_hits(corpus_dir, oracle):
 
 
 def _copy_corpus(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst)
+    """A writable copy (CI's shared/ copy has no write bits)."""
+    shutil.copytree(src, dst, copy_function=shutil.copyfile)
+    for p in [dst, *dst.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
     return dst
 
 

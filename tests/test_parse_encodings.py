@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -168,6 +170,7 @@ def test_error_messages_are_one_line(tmp_path):
 # property tests: whatever the bytes, a ReleaseText or a ReleaseError, nothing else
 
 _TMP = Path(tempfile.mkdtemp(prefix="aidtracker-hyp-"))
+atexit.register(shutil.rmtree, _TMP, True)
 
 html_bits = st.sampled_from(
     [b"<html>", b"<body>", b"<p>", b"</p>", b"<script>", b"</script>", b"<!--", b"-->", b"<?xml ", b"?>",
