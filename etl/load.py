@@ -33,7 +33,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from db.models import Announcement as AnnouncementRow
 from db.models import Category, Donor, FetchState, Release
@@ -93,8 +93,21 @@ def _clip(value: str | None, n: int) -> str | None:
     return value[:n] if value else value
 
 
-def upsert_state(conn: Connection, st: StateUpdate, *, content: str | None = None, links: str | None = None,
-                 error: str | None = None, keep_links: bool = False) -> None:  # fmt: skip
+_U_STATE = update(FetchState).where(FetchState.key_hash == bindparam("k_"))
+_I_STATE = insert(FetchState)
+
+
+def upsert_state(
+    conn: Connection,
+    st: StateUpdate,
+    *,
+    content: str | None = None,
+    links: str | None = None,
+    error: str | None = None,
+    keep_links: bool = False,
+    exists: bool | None = None,
+) -> None:
+    """Write the fetch state of `st.location` (`exists`: whether its row is known to be there)."""
     key = location_key(st.location)
     values = dict(
         location=st.location,
@@ -108,9 +121,10 @@ def upsert_state(conn: Connection, st: StateUpdate, *, content: str | None = Non
     )
     if not keep_links:
         values["links"] = links
-    done = conn.execute(update(FetchState).where(FetchState.key_hash == key).values(**values))
-    if done.rowcount == 0:
-        conn.execute(insert(FetchState).values(key_hash=key, **values))
+    if exists is not False:
+        if conn.execute(_U_STATE, {"k_": key, **values}).rowcount:
+            return
+    conn.execute(_I_STATE, {"key_hash": key, **values})
 
 
 def read_states(conn: Connection) -> dict[str, tuple]:
@@ -128,15 +142,64 @@ def read_states(conn: Connection) -> dict[str, tuple]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
+_R = Release
+_A = AnnouncementRow
+_S_BY_HASH = select(_R.id, _R.source, _R.is_current).where(_R.content_hash == bindparam("h"))
+_S_CURRENT = select(_R.id).where(_R.source == bindparam("s"), _R.is_current.is_(True), _R.status == "ok")
+_D_FAILED = delete(_R).where(_R.source == bindparam("s"), _R.status == "failed")
+_I_RELEASE = insert(_R)
+_I_ANN = insert(_A)
+# DISTINCT: mentions that agree on everything the rule looks at count once (a page republished
+# under many addresses must not make the candidate list grow with every copy)
+_S_CANDIDATES = (
+    select(
+        _A.donor_code,
+        _A.recipient_code,
+        _A.category_code,
+        _A.date,
+        _A.quantity,
+        _A.value_eur,
+        _A.item,
+        _A.pledge_key,
+    )
+    .distinct()
+    .where(
+        _A.date >= bindparam("lo"),
+        _A.date <= bindparam("hi"),
+        _A.release_id != bindparam("rid"),
+        _A.donor_code.in_(bindparam("donors", expanding=True)),
+        _A.category_code.in_(bindparam("cats", expanding=True)),
+    )
+)
+
+
 class Loader:
     """Writes releases for one run. Reference codes are read once; unknown donor, recipient or
-    category codes skip that announcement (logged), never the release."""
+    category codes skip that announcement (logged), never the release.
+
+    It holds what it needs to know about the database in memory (which sources have a current
+    version, which have failure rows, which addresses have a fetch state), so a new release costs
+    a handful of statements; this is safe because one refresh at a time writes (etl.lock)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         with engine.connect() as conn:
             self.donors = set(conn.execute(select(Donor.code)).scalars())
             self.categories = set(conn.execute(select(Category.code)).scalars())
+            self.current = set(
+                conn.execute(select(_R.source).where(_R.is_current.is_(True), _R.status == "ok")).scalars()
+            )
+            self.failed = set(conn.execute(select(_R.source).where(_R.status == "failed")).scalars())
+            self.states = set(conn.execute(select(FetchState.key_hash)).scalars())
+
+    def _state(self, conn: Connection, st: StateUpdate, **kw) -> None:
+        key = location_key(st.location)
+        upsert_state(conn, st, exists=key in self.states, **kw)
+        self.states.add(key)
+
+    def _clear_failed(self, conn: Connection, source: str) -> None:
+        if source in self.failed:
+            conn.execute(_D_FAILED, {"s": source})
 
     # -- failures ---------------------------------------------------------------------------
 
@@ -144,120 +207,121 @@ class Loader:
         error = " ".join(str(error).split())[:2000] or "unknown error"
         now = utcnow()
         with self.engine.begin() as conn:
-            has_good = conn.execute(
-                select(Release.id).where(Release.source == source, Release.status == "ok", Release.is_current)
-            ).first()
             failed = conn.execute(
-                select(Release.id, Release.attempts)
-                .where(Release.source == source, Release.status == "failed")
-                .order_by(Release.id)  # fmt: skip
+                select(_R.id, _R.attempts).where(_R.source == source, _R.status == "failed").order_by(_R.id)
             ).all()
+            current = source not in self.current  # a failure never hides a good version
             if failed:
                 rid, attempts = failed[0]
                 conn.execute(
-                    update(Release).where(Release.id == rid)
-                    .values(error=error, attempts=attempts + 1, fetched_at=now, is_current=has_good is None)
-                )  # fmt: skip
+                    update(_R)
+                    .where(_R.id == rid)
+                    .values(error=error, attempts=attempts + 1, fetched_at=now, is_current=current)
+                )
                 if len(failed) > 1:
-                    conn.execute(delete(Release).where(Release.id.in_([r[0] for r in failed[1:]])))
+                    conn.execute(delete(_R).where(_R.id.in_([r[0] for r in failed[1:]])))
             else:
                 rid = conn.execute(
-                    insert(Release).values(
+                    insert(_R).values(
                         source=source,
                         fetched_at=now,
                         status="failed",
                         error=error,
                         attempts=1,
-                        is_current=has_good is None,
-                    )  # fmt: skip
+                        is_current=current,
+                    )
                 ).inserted_primary_key[0]
             if state is not None:  # remember the error, forget the validators: retry in full
                 conn.execute(
-                    update(FetchState).where(FetchState.key_hash == location_key(state.location))
+                    update(FetchState)
+                    .where(FetchState.key_hash == location_key(state.location))
                     .values(error=error, etag=None, last_modified=None, body_hash=None, checked_at=now)
-                )  # fmt: skip
+                )
+        self.failed.add(source)
         return LoadResult("failed", release_id=rid)
 
     def clear_failures(self, source: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
+        if source in self.failed:
+            with self.engine.begin() as conn:
+                self._clear_failed(conn, source)
+            self.failed.discard(source)
 
     def save_state(self, state: StateUpdate, **kw) -> None:
         with self.engine.begin() as conn:
-            upsert_state(conn, state, **kw)
+            self._state(conn, state, **kw)
 
     # -- releases ---------------------------------------------------------------------------
 
-    def load(self, source: str, release: ReleaseText, found: list[Announcement], state: StateUpdate,
-             *, publisher_hint: str | None = None) -> LoadResult:  # fmt: skip
+    def load(
+        self,
+        source: str,
+        release: ReleaseText,
+        found: list[Announcement],
+        state: StateUpdate,
+        *,
+        publisher_hint: str | None = None,
+    ) -> LoadResult:
         if not release.publisher and publisher_hint:
             release.publisher = publisher_hint
         h = content_hash(release)
         with self.engine.begin() as conn:
-            same = conn.execute(
-                select(Release.id, Release.source, Release.is_current).where(Release.content_hash == h)
-            ).first()
-            if same is not None and same.source == source and same.is_current:
-                conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
-                upsert_state(conn, state, content=h)
-                return LoadResult("unchanged", release_id=same.id)
-            if same is not None and same.source != source:
-                log.info("%s: same content as %s, not loaded twice", source, same.source)
-                conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
-                upsert_state(conn, state, content=h)
-                return LoadResult("duplicate", release_id=same.id)
-
-            removed = 0
-            old = (
-                conn.execute(
-                    select(Release.id).where(
-                        Release.source == source, Release.is_current, Release.status == "ok"
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if old:
-                removed = (
-                    conn.execute(delete(AnnouncementRow).where(AnnouncementRow.release_id.in_(old))).rowcount
-                    or 0
-                )
-                conn.execute(update(Release).where(Release.id.in_(old)).values(is_current=False))
-            conn.execute(delete(Release).where(Release.source == source, Release.status == "failed"))
-
-            fields = dict(
-                canonical_url=_clip(release.source_url, 2048),
-                publisher=_clip(release.publisher, 200),
-                language=_clip(release.language, 8),
-                title=release.title,
-                published=release.published,
-                fetched_at=utcnow(),
-                raw_text=release.text,
-                etag=_clip(state.etag, 512),
-                last_modified=_clip(state.last_modified, 128),
-                status="ok",
-                error=None,
-                attempts=1,
-                is_current=True,
-            )
-            if same is not None:  # this source's older version is back: make it current again
-                rid = same.id
-                conn.execute(delete(AnnouncementRow).where(AnnouncementRow.release_id == rid))
-                conn.execute(update(Release).where(Release.id == rid).values(**fields))
+            same = conn.execute(_S_BY_HASH, {"h": h}).first()
+            if same is not None and (same.source != source or same.is_current):
+                if same.source != source:
+                    log.info("%s: same content as %s, not loaded twice", source, same.source)
+                self._clear_failed(conn, source)
+                self._state(conn, state, content=h)
+                outcome = "unchanged" if same.source == source else "duplicate"
+                result = LoadResult(outcome, release_id=same.id)
+                skipped: list[str] = []
             else:
-                rid = conn.execute(
-                    insert(Release).values(source=source, content_hash=h, **fields)
-                ).inserted_primary_key[0]
-
-            rows, skipped = self._rows(found, rid, release, source)
-            if rows:
-                self._assign_pledge_keys(conn, rows, rid, h)
-                conn.execute(insert(AnnouncementRow), rows)
-            upsert_state(conn, state, content=h)
+                result, skipped = self._store(conn, source, release, found, state, h, same)
+        self.failed.discard(source)
+        if result.outcome in ("new", "updated"):
+            self.current.add(source)
         for msg in skipped:
             log.warning("%s: announcement skipped: %s", source, msg)
+        return result
+
+    def _store(self, conn, source, release, found, state, h, same) -> tuple[LoadResult, list[str]]:
+        removed = 0
+        old: list[int] = []
+        if source in self.current:
+            old = conn.execute(_S_CURRENT, {"s": source}).scalars().all()
+            if old:
+                removed = conn.execute(delete(_A).where(_A.release_id.in_(old))).rowcount or 0
+                conn.execute(update(_R).where(_R.id.in_(old)).values(is_current=False))
+        self._clear_failed(conn, source)
+        fields = dict(
+            canonical_url=_clip(release.source_url, 2048),
+            publisher=_clip(release.publisher, 200),
+            language=_clip(release.language, 8),
+            title=release.title,
+            published=release.published,
+            fetched_at=utcnow(),
+            raw_text=release.text,
+            etag=_clip(state.etag, 512),
+            last_modified=_clip(state.last_modified, 128),
+            status="ok",
+            error=None,
+            attempts=1,
+            is_current=True,
+        )
+        if same is not None:  # this source's older version is back: make it current again
+            rid = same.id
+            conn.execute(delete(_A).where(_A.release_id == rid))
+            conn.execute(update(_R).where(_R.id == rid).values(**fields))
+        else:
+            rid = conn.execute(
+                _I_RELEASE, {"source": source, "content_hash": h, **fields}
+            ).inserted_primary_key[0]
+        rows, skipped = self._rows(found, rid, release, source)
+        if rows:
+            self._assign_pledge_keys(conn, rows, rid, h)
+            conn.execute(_I_ANN, rows)
+        self._state(conn, state, content=h)
         outcome = "updated" if (old or same is not None) else "new"
-        return LoadResult(outcome, release_id=rid, added=len(rows), removed=removed, skipped=skipped)
+        return LoadResult(outcome, release_id=rid, added=len(rows), removed=removed, skipped=skipped), skipped
 
     def _rows(self, found: list[Announcement], rid: int, release: ReleaseText, source: str):
         rows: list[dict] = []
@@ -326,26 +390,14 @@ class Loader:
             )  # fmt: skip
             for r in rows
         ]
-        lo = min(m.date for m in new) - dt.timedelta(days=WINDOW_DAYS)
-        hi = max(m.date for m in new) + dt.timedelta(days=WINDOW_DAYS)
-        A = AnnouncementRow
-        q = select(
-            A.donor_code,
-            A.recipient_code,
-            A.category_code,
-            A.date,
-            A.quantity,
-            A.value_eur,
-            A.item,
-            A.pledge_key,
-        ).where(  # fmt: skip
-            and_(
-                A.date >= lo, A.date <= hi, A.release_id != rid, A.donor_code.in_({m.donor_code for m in new})
-            )
-        )
-        existing = [
-            Mention(d, r, c, day, q_, ve, item, key) for d, r, c, day, q_, ve, item, key in conn.execute(q)
-        ]
+        params = {
+            "lo": min(m.date for m in new) - dt.timedelta(days=WINDOW_DAYS),
+            "hi": max(m.date for m in new) + dt.timedelta(days=WINDOW_DAYS),
+            "rid": rid,
+            "donors": sorted({m.donor_code for m in new}),
+            "cats": sorted({m.category_code for m in new}),
+        }
+        existing = [Mention(*row) for row in conn.execute(_S_CANDIDATES, params)]
         for r, key in zip(rows, assign_keys(new, existing, seed), strict=True):
             r["pledge_key"] = key
 

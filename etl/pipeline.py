@@ -162,6 +162,10 @@ def parse_and_extract(data: bytes, source: str, content_type: str | None, url: s
     return release, found, None
 
 
+def parse_and_extract_many(args: list[tuple]) -> list[tuple]:
+    return [parse_and_extract(*a) for a in args]
+
+
 def _parse_item(item: Item) -> Item:
     if item.status != "parse":
         return item
@@ -445,7 +449,11 @@ class Refresh:
         workers = s.parse_workers
         if workers == 0:
             workers = min(4, os.cpu_count() or 1) if len(inputs) >= AUTO_PARALLEL_MIN_INPUTS else 1
-        threads = ThreadPoolExecutor(max_workers=max(1, s.fetch_workers), thread_name_prefix="fetch")
+        # threads pay off for network fetches; local files are read faster in line (no GIL handoffs)
+        remote = any(i.kind == "page" and i.prefetched is None for i in inputs)
+        threads = None
+        if remote and s.fetch_workers > 1:
+            threads = ThreadPoolExecutor(max_workers=s.fetch_workers, thread_name_prefix="fetch")
         procs = _process_pool(workers) if workers > 1 else None
         progress = None
         try:
@@ -453,7 +461,7 @@ class Refresh:
             if procs is None:
                 parsed = (_parse_item(i) for i in acquired)
             else:
-                parsed = self._parse_in_pool(procs, acquired, window=8 * workers)
+                parsed = self._parse_in_pool(procs, acquired, window=4 * workers)
             if self.progress:
                 progress = _Progress(len(inputs))
             step = max(1, len(inputs) // 10)
@@ -467,29 +475,61 @@ class Refresh:
             self._stop.set()
             if progress is not None:
                 progress.close()
-            threads.shutdown(wait=True, cancel_futures=True)
+            if threads is not None:
+                threads.shutdown(wait=True, cancel_futures=True)
             if procs is not None:
                 procs.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
-    def _parse_in_pool(procs, items: Iterable[Item], window: int) -> Iterator[Item]:
-        pending: deque[tuple[Item, Future | None]] = deque()
+    def _parse_in_pool(procs, items: Iterable[Item], window: int, batch_size: int = 8) -> Iterator[Item]:
+        """Parse+extract in worker processes, `batch_size` releases per task (the per-task
+        overhead of a process pool is close to the cost of one small release), results in input
+        order. A broken pool (a worker killed, an unpicklable value) falls back to this process."""
+        pending: deque[tuple[list[Item], Future | None]] = deque()
+        broken = False
 
-        def done(entry):
-            item, fut = entry
-            return item if fut is None else _with_parse(item, fut.result())
-
-        for item in items:
+        def submit(batch: list[Item]) -> None:
+            nonlocal broken
+            args = [(i.data, i.input.source, i.content_type, i.url) for i in batch if i.status == "parse"]
             fut = None
-            if item.status == "parse":
-                fut = procs.submit(
-                    parse_and_extract, item.data, item.input.source, item.content_type, item.url
-                )
-            pending.append((item, fut))
-            if len(pending) >= window:
-                yield done(pending.popleft())
+            if args and not broken:
+                try:
+                    fut = procs.submit(parse_and_extract_many, args)
+                except Exception as exc:  # BrokenProcessPool, shut down...
+                    log.warning("worker processes unavailable (%s): parsing in this process", exc)
+                    broken = True
+            pending.append((batch, fut))
+
+        def done(entry) -> Iterator[Item]:
+            nonlocal broken
+            batch, fut = entry
+            results = None
+            if fut is not None:
+                try:
+                    results = iter(fut.result())
+                except Exception as exc:
+                    log.warning("worker processes failed (%s): parsing in this process", exc)
+                    broken = True
+            for item in batch:
+                if item.status != "parse":
+                    yield item
+                elif results is not None:
+                    yield _with_parse(item, next(results))
+                else:
+                    yield _parse_item(item)
+
+        batch: list[Item] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                submit(batch)
+                batch = []
+            while len(pending) > window:
+                yield from done(pending.popleft())
+        if batch:
+            submit(batch)
         while pending:
-            yield done(pending.popleft())
+            yield from done(pending.popleft())
 
 
 class _Progress:

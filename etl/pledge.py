@@ -36,8 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 WINDOW_DAYS = 7
 AMOUNT_TOLERANCE = 0.10
@@ -64,6 +66,7 @@ class Mention:
     key: str | None = None  # set for mentions already in the database
 
 
+@lru_cache(maxsize=65536)
 def tokens(item: str) -> frozenset[str]:
     words = (w.lower() for w in _TOKEN.findall(item))
     return frozenset(w for w in words if w not in _STOP and (len(w) >= 3 or w.isdigit()))
@@ -118,10 +121,14 @@ def new_key(m: Mention, seed: str, index: int) -> str:
 def assign_keys(new: Sequence[Mention], existing: Sequence[Mention], seed: str) -> list[str]:
     """Keys for the rows `new` of one release, given the `existing` mentions of other releases
     (each with its `key`). `seed` (the release's content hash) makes new keys reproducible."""
+    buckets: dict[tuple[str, str, str], list[Mention]] = defaultdict(list)
+    for e in existing:
+        if e.key is not None:
+            buckets[(e.donor_code, e.recipient_code, e.category_code)].append(e)
     best: dict[tuple[int, str], float] = {}
     for i, n in enumerate(new):
-        for e in existing:
-            if e.key is None or not compatible(n, e):
+        for e in buckets.get((n.donor_code, n.recipient_code, n.category_code), ()):
+            if not compatible(n, e):
                 continue
             sc = score(n, e)
             if sc > best.get((i, e.key), -1.0):
