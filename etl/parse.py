@@ -444,7 +444,7 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
         raise ReleaseError("no main text found in the HTML page")
     body = normalize_text(body).strip()
     title = normalize_text(getattr(doc, "title", None) or "").strip() or None
-    if title and not body.startswith(title[:80]):
+    if title and not _title_in(title, body):
         text = f"{title}\n\n{body}"
     else:
         text = body
@@ -461,6 +461,16 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
         source_url=(getattr(doc, "url", None) or url or None),
         meta={},
     )
+
+
+def _title_in(title: str, body: str) -> bool:
+    """The page title (or its part before a " | Site" / " - Site" suffix) opens the main text."""
+    head = " ".join(body[:1000].split()).casefold()
+    for part in (title, *re.split(r"\s+[|–—-]\s+", title)[:1]):
+        key = " ".join(part.split()).casefold()[:80]
+        if len(key) >= 12 and key in head:
+            return True
+    return False
 
 
 def _iso_date(value: str | None) -> dt.date | None:

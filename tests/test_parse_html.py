@@ -141,3 +141,17 @@ def test_looks_like_html():
     assert looks_like_html("<div><p>a</p><p>b</p></div>")
     assert not looks_like_html("The <b>bold</b> claim.")
     assert not looks_like_html("<div><p>a</p><p>b</p></div>", strict=True)
+
+
+def test_title_not_repeated_when_the_headline_opens_the_text():
+    html = (
+        "<html><head><title>Denmark donates artillery | Ministry of Defence</title></head><body><article>"
+        "<h1>Denmark donates artillery</h1><p>Denmark will donate 19 Caesar howitzers to Ukraine, the minister "
+        "said on Monday. The systems will be delivered over the coming months, together with ammunition.</p>"
+        "</article></body></html>"
+    )
+    r = parse_release_bytes(html.encode(), "u", "text/html")
+    assert r.text.count("Denmark donates artillery") == 1
+    html2 = html.replace("<h1>Denmark donates artillery</h1>", "")
+    r2 = parse_release_bytes(html2.encode(), "u", "text/html")
+    assert r2.text.startswith("Denmark donates artillery\n\nDenmark will donate")  # site suffix dropped
