@@ -65,7 +65,7 @@ def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
         if all(it.end <= k.start or it.start >= k.end for k in kept):
             kept.append(it)
     kept.sort(key=lambda i: i.start)
-    return _merge(st, kept, lex)
+    return _close_brackets(st, _merge(st, kept, lex))
 
 
 _GAP_TOKEN = re.compile(r"[\w'’./-]+|[(),]")
@@ -96,6 +96,14 @@ def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
     if has_for and other <= 2:
         return "for"
     return "other"
+
+
+def _close_brackets(st: str, items: list[Item]) -> list[Item]:
+    """"systems (HIMARS" -> "systems (HIMARS)": an item keeps the bracket it opened."""
+    for it in items:
+        if st.count("(", it.start, it.end) > st.count(")", it.start, it.end) and st[it.end : it.end + 1] == ")":
+            it.end += 1
+    return items
 
 
 def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
