@@ -175,10 +175,11 @@ def headline_view(data: Data, search: str | None) -> tuple[list, str]:
         (t(lang, "mentions" if f.mentions else "pledges"), figures.number(summary["n"], lang), "n"),
         (t(lang, "donors"), figures.number(summary["donors"], lang), "donors"),
         (t(lang, "releases"), figures.number(releases, lang), "releases"),
-        (t(lang, "value"), figures.number(summary["value_eur"], lang), "value"),
+        (t(lang, "value"), figures.compact_eur(summary["value_eur"], lang), "value"),
     ]
+    exact = {"value": f"{figures.number(summary['value_eur'], lang)} EUR"}
     children = [
-        html.Div([html.Div(value, className="kpi-value"), html.Div(label, className="kpi-label")],
+        html.Div([html.Div(value, className="kpi-value", title=exact.get(key)), html.Div(label, className="kpi-label")],
                  className="kpi", id=f"kpi-{key}")
         for label, value, key in cards
     ]  # fmt: skip

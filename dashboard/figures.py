@@ -297,3 +297,14 @@ def number(value: float | int | None, lang: str = "en") -> str:
         return "–"
     s = f"{value:,.0f}"
     return s.replace(",", "\u202f") if lang == "fr" else s
+
+
+def compact_eur(value: float | None, lang: str = "en") -> str:
+    """108_000_000_000 -> '€108.0 bn' (en) or '108,0 Md €' (fr); smaller amounts in full."""
+    if value is None:
+        return "–"
+    for size, en, fr in ((1e12, "tn", "Bn"), (1e9, "bn", "Md"), (1e6, "m", "M")):
+        if abs(value) >= size:
+            x = f"{value / size:.1f}"
+            return f"{x.replace('.', ',')}\u202f{fr}\u202f€" if lang == "fr" else f"€{x}\u202f{en}"
+    return f"{number(value, lang)}\u202f€" if lang == "fr" else f"€{number(value, lang)}"

@@ -72,7 +72,7 @@ def test_headline_callback_over_http(client):
         [{"id": "url", "property": "search", "value": ""}],
     )
     text = json.dumps(resp["headline"]["children"])
-    for value in ('"5"', '"3"', '"360"'):  # pledges, donors and releases, value EUR
+    for value in ('"5"', '"3"', '"360 EUR"'):  # pledges, donors and releases, value EUR
         assert value in text
     assert "(ok)" in resp["as-of"]["children"]
     resp = callback(
@@ -81,7 +81,7 @@ def test_headline_callback_over_http(client):
         [{"id": "url", "property": "search", "value": "?donor=USA&count=mentions"}],
     )
     text = json.dumps(resp["headline"]["children"])
-    assert '"3"' in text and "Mentions" in text and '"250"' in text
+    assert '"3"' in text and "Mentions" in text and '"250 EUR"' in text
 
 
 def test_rows_callback_over_http(client):

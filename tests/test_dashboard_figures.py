@@ -97,3 +97,10 @@ def test_number_format():
     assert figures.number(1234567) == "1,234,567"
     assert figures.number(1234567, "fr") == "1\u202f234\u202f567"
     assert figures.number(None) == "–"
+
+
+def test_compact_eur():
+    assert figures.compact_eur(107_986_520_000) == "€108.0\u202fbn"
+    assert figures.compact_eur(107_986_520_000, "fr") == "108,0\u202fMd\u202f€"
+    assert figures.compact_eur(2_500_000) == "€2.5\u202fm"
+    assert figures.compact_eur(950) == "€950"
