@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,13 +75,15 @@ def read_release_file(path: Path | str, *, max_bytes: int | None = None) -> Rele
     path = Path(path)
     limit = max_bytes or max_release_bytes()
     try:
-        if path.is_dir():
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
             raise ReleaseError("is a folder, not a release file")
-        size = path.stat().st_size
-        if size > limit:
-            raise ReleaseError(f"file too large: {size} bytes (limit {limit})")
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):  # devices, sockets
+            raise ReleaseError("not a regular file")
+        if st.st_size > limit:
+            raise ReleaseError(f"file too large: {st.st_size} bytes (limit {limit})")
         with path.open("rb") as fh:
-            data = fh.read(limit + 1)
+            data = fh.read(limit + 1)  # a pipe or a growing file: never more than the limit
     except ReleaseError:
         raise
     except FileNotFoundError:

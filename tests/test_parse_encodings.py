@@ -230,3 +230,20 @@ def test_declared_charset_used_when_bytes_are_not_utf8():
     assert DA in r.text and "5 €" in r.text
     assert decode_bytes("Coût: 10 €".encode("cp1252"), "windows-1252") == "Coût: 10 €"
     assert decode_bytes("Coût: 10".encode("latin-1"), "no-such-charset") == "Coût: 10"
+
+
+def test_devices_and_pipes(tmp_path):
+    with pytest.raises(ReleaseError, match="not a regular file"):
+        read_release_file("/dev/zero")
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    import threading
+
+    def feed():
+        with open(fifo, "wb") as fh:
+            fh.write(b"Norway donates air defence systems to Ukraine.")
+
+    t = threading.Thread(target=feed)
+    t.start()
+    assert read_release_file(fifo).text == "Norway donates air defence systems to Ukraine."
+    t.join(5)
