@@ -337,15 +337,30 @@ def page_bytes(engine: Engine) -> dict:
     urls = re.findall(r'<script src="([^"]+)"', html) + re.findall(
         r'<link rel="stylesheet" href="([^"]+)"', html
     )
-    urls += ["/_dash-layout", "/_dash-dependencies", "/assets/topojson/world_110m.json"]
-    # the async chunks every first load pulls in: the graph, plotly, the grid, dropdown, slider, date picker
-    for chunk in ("async-graph", "async-plotlyjs", "async-dropdown", "async-slider", "async-datepicker"):
-        urls += re.findall(rf'"([^"]*{chunk}[^"]*\.js)"', html)
+    urls += ["/_dash-layout", "/_dash-dependencies", "/assets/topojson/world_110m.json", "/_favicon.ico"]
+    # the chunks that the first render loads on demand: graph, dropdown, slider, date picker, the grid
+    urls += [
+        f"/_dash-component-suites/dash/dcc/async-{c}.js"
+        for c in ("graph", "dropdown", "slider", "datepicker")
+    ]
+    urls += ["/_dash-component-suites/dash_ag_grid/async-community.js"]
     for url in dict.fromkeys(urls):
         if url.startswith("http"):
             continue
         r = client.get(url, headers=headers)
         sizes[url] = len(r.get_data())
+    # plus the first callbacks (charts, headline, first table page): their JSON, gzipped
+    import gzip
+
+    from dashboard import callbacks as cb
+    from dashboard.data import Data
+
+    data = Data(engine)
+    views = cb.filter_change_views(data, "")
+    payload = json.dumps(
+        views, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o)
+    )
+    sizes["callbacks (gzip)"] = len(gzip.compress(payload.encode()))
     return {"total_bytes": sum(sizes.values()), "files": sizes}
 
 
