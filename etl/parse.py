@@ -445,7 +445,9 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
         body = _fallback_html_text(html)
     if not body:
         raise ReleaseError("no main text found in the HTML page")
-    body = normalize_text(body).strip()
+    body = _drop_cookie_lines(normalize_text(body)).strip()
+    if not body:
+        raise ReleaseError("no main text found in the HTML page")
     title = normalize_text(getattr(doc, "title", None) or "").strip() or None
     if title and not _title_in(title, body):
         text = f"{title}\n\n{body}"
@@ -464,6 +466,16 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
         source_url=(getattr(doc, "url", None) or url or None),
         meta={},
     )
+
+
+_COOKIE_LINE = re.compile(r"cookie", re.I)
+
+
+def _drop_cookie_lines(body: str) -> str:
+    """Cookie notices that the page did not mark as such (short lines about cookies)."""
+    if not _COOKIE_LINE.search(body):
+        return body
+    return "\n".join(line for line in body.split("\n") if len(line) > 500 or not _COOKIE_LINE.search(line))
 
 
 def _title_in(title: str, body: str) -> bool:

@@ -155,3 +155,36 @@ def test_title_not_repeated_when_the_headline_opens_the_text():
     html2 = html.replace("<h1>Denmark donates artillery</h1>", "")
     r2 = parse_release_bytes(html2.encode(), "u", "text/html")
     assert r2.text.startswith("Denmark donates artillery\n\nDenmark will donate")  # site suffix dropped
+
+
+ARTICLE_EN = (
+    "<p>Canada will donate 200 armoured personnel carriers to Ukraine, the minister announced today in Kyiv.</p>"
+    "<p>The vehicles will be delivered in the coming months, the department said in a statement on Wednesday.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        '<div id="onetrust-consent-sdk"><div id="onetrust-banner-sdk"><p>BANNER We use cookies to improve your '
+        'experience.</p><button id="onetrust-accept-btn-handler">Accept All Cookies</button></div></div>',
+        '<div id="CybotCookiebotDialog"><h2>BANNER This website uses cookies</h2><div>We use cookies to '
+        "personalise content and ads.</div></div>",
+        '<div role="dialog" class="cc-window cc-banner"><span class="cc-message">BANNER This website uses '
+        "cookies to ensure you get the best experience.</span></div>",
+    ],
+)
+def test_cookie_banners_dropped(banner):
+    html = f"<html><body>{banner}<main><article><h1>Canada donates</h1>{ARTICLE_EN}</article></main></body></html>"
+    r = parse_release_bytes(html.encode(), "u", "text/html")
+    assert "BANNER" not in r.text and "Canada will donate 200" in r.text
+
+
+def test_unmarked_cookie_notice_dropped():
+    html = (
+        f"<html><body><main><article><h1>Canada donates</h1>{ARTICLE_EN}</article></main><div class='notice'>"
+        "<p>BANNER Notice: we use cookies on this site to give you the best experience and measure traffic.</p>"
+        "</div></body></html>"
+    )
+    r = parse_release_bytes(html.encode(), "u", "text/html")
+    assert "BANNER" not in r.text and "The vehicles will be delivered" in r.text
