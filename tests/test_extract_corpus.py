@@ -99,7 +99,7 @@ def test_speed_at_least_200_releases_per_second():
     for r in rels:
         extract(r)
     best = 0.0
-    for _ in range(3):
+    for _ in range(5):  # best of 5: the machine is shared
         t = time.perf_counter()
         for r in rels * 3:
             extract(r)

@@ -210,8 +210,16 @@ def _compile_numbers(lex: Lexicon, num: dict) -> None:
     lex.number_values = {k.lower(): int(v) for k, v in num.get("values", {}).items()}
     w = _alt(words)
     lex.numword_re = re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])", re.IGNORECASE)
-    lex.scales = [(re.compile(r"\A" + ("" if len(k) <= 2 else r"\s?") + k + r"(?![\w])", 0 if len(k) <= 2 else re.IGNORECASE),
-                   float(v)) for k, v in sorted(num.get("scales", {}).items(), key=lambda kv: -len(kv[0]))]
+    # short lower-case scales ("m", "bn") only attached ("$200m"); short capitals ("M", "Md") also after a
+    # space ("50 M€"); words after a space or a hyphen ("$500-million")
+    def scale_re(k: str) -> re.Pattern:
+        if len(k) <= 2 and k.islower():
+            return re.compile(r"\A" + k + r"(?![\w])")
+        if len(k) <= 3:
+            return re.compile(r"\A\s?" + k + r"(?![\w])")
+        return re.compile(r"\A[\s-]?" + k + r"(?![\w])", re.IGNORECASE)
+
+    lex.scales = [(scale_re(k), float(v)) for k, v in sorted(num.get("scales", {}).items(), key=lambda kv: -len(kv[0]))]
     lex.currencies = [(re.compile(r"\A\s?(?:de\s+|d['’]\s?)?" + k + r"(?![\w])", re.IGNORECASE), v)
                       for k, v in sorted(num.get("currencies", {}).items(), key=lambda kv: -len(kv[0]))]
     lex.ends["approx"] = re.compile(r"(?<![\w])(" + _alt(num.get("approx", [])) + r")\s*\Z", re.IGNORECASE)
