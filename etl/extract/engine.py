@@ -65,6 +65,11 @@ def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
         if all(it.end <= k.start or it.start >= k.end for k in kept):
             kept.append(it)
     kept.sort(key=lambda i: i.start)
+    # the recipient's own equipment ("Ukraine's legacy air-defense systems") goes before phrases are merged
+    # (training Ukrainian troops is aid)
+    kept = [it for it in kept if it.category == "training" or not (
+        lex.ends["possessive"].search(st, max(cs, it.start - 60), it.start)
+        or lex.starts["possessive"].match(st[it.end : min(ce, it.end + 60)]))]
     return _close_brackets(st, _merge(st, kept, lex))
 
 
@@ -148,8 +153,6 @@ def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
             continue
         before = st[max(cs, it.start - 60) : it.start]
         after = st[it.end : min(ce, it.end + 60)]
-        if it.category != "training" and (lex.ends["possessive"].search(before) or lex.starts["possessive"].match(after)):
-            continue  # "Ukraine's air defences": the recipient's own (training Ukrainian troops is aid)
         if lex.ends["item_negative_before"].search(before) or lex.starts["item_negative_after"].match(after):
             continue
         if lex.starts["agent"].match(after):
