@@ -39,7 +39,7 @@ def test_reported_announcement_one_row_per_donor():
 
 def test_multi_donor_multi_kind_is_ambiguous():
     text = ("He welcomed the recent announcements made by Germany, France and Canada regarding air defences, "
-            "infantry fighting vehicles and armoured vehicles.")
+            "infantry fighting vehicles and armoured vehicles for Ukraine.")
     out = run(text, publisher="NATO")
     assert sorted((a.donor_code, a.category) for a in out) == sorted(
         (d, c) for d in ("DEU", "FRA", "CAN") for c in ("air_defence", "armoured_vehicles"))
@@ -94,7 +94,7 @@ def test_epf_share_is_the_eus():
 
 
 def test_list_after_intro_line():
-    text = "Included in this package are:\n\nTwo National Advanced Surface-to-Air Missile Systems (NASAMS);\n\nFour additional counter-artillery radars.\n"
+    text = "Security assistance for Ukraine. Included in this package are:\n\nTwo National Advanced Surface-to-Air Missile Systems (NASAMS);\n\nFour additional counter-artillery radars.\n"
     out = run(text)
     assert [(a.category, a.quantity) for a in out] == [("air_defence", 2), ("other_military", 4)]
 
@@ -114,7 +114,7 @@ def test_calls_for_more_aid():
     assert run("I urged allies and partners to dig deep and donate whatever air defense munitions they can.") == []
     assert run("Le secrétaire général a appelé à continuer de fournir des moyens de défense aérienne et des munitions.",
                publisher="Ministère des Armées", lang="fr") == []
-    assert rows("The UK and Poland are ready to deliver tanks and called on Allies to send more air defence.",
+    assert rows("The UK and Poland are ready to deliver tanks to Ukraine and called on Allies to send more air defence.",
                 publisher="NATO") == [("GBR", "tanks"), ("POL", "tanks")]
 
 
@@ -153,8 +153,15 @@ def test_investigating_is_not_a_pledge():
 
 
 def test_generic_lists_name_nothing():
-    out = run("This $725 million drawdown includes additional arms, munitions, and equipment from DoD inventories.")
+    out = run("This $725 million drawdown for Ukraine includes additional arms, munitions, and equipment from DoD inventories.")
     assert [(a.category, a.value) for a in out] == [("other_military", 725_000_000)]
+
+
+def test_a_release_that_never_names_the_recipient_gives_nothing():
+    text = "Germany, Poland and the Netherlands contribute tanks, artillery and fighter aircraft to the exercise."
+    assert run(text, publisher="NATO") == []
+    assert rows("Germany will contribute tanks to the exercise. Denmark will send 10 tanks to Ukraine.",
+                publisher="NATO") == [("DNK", "tanks")]
 
 
 def test_empty_and_unknown_language():
@@ -214,7 +221,7 @@ def test_back_references_are_not_new_items():
 
 def test_coordinated_clause_with_its_own_donor():
     text = ('Mr Stoltenberg said: "Germany has announced that it will provide additional Gepard anti-aircraft systems, '
-            'and Canada will donate 20 million dollars for generators."')
+            'and Canada will donate 20 million dollars for generators for Ukraine."')
     out = run(text, publisher="NATO")
     assert [(a.donor_code, a.category, a.value, a.currency) for a in out] == [
         ("DEU", "air_defence", None, None), ("CAN", "engineering", 20_000_000, "CAD")]

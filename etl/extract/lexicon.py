@@ -52,6 +52,7 @@ class Lexicon:
     data: dict
     decimal_sep: str = "."
     donor_re: re.Pattern | None = None
+    recipient_re: re.Pattern | None = None  # the recipient's names and adjectives ("Ukraine", "ukrainien")
     donor_literal: dict[str, str] = field(default_factory=dict)
     donor_adjectives: list[tuple[re.Pattern, str]] = field(default_factory=list)
     categories: list[tuple[str, re.Pattern, bool]] = field(default_factory=list)  # (code, regex, named)
@@ -129,6 +130,10 @@ def _compile(lang: str) -> Lexicon:
     lex.donor_literal = names
     adjs = [(_cap_first(p), code) for p, code in data.get("adjectives", {}).items()]
     lex.donor_adjectives = [(re.compile(p + r"\Z"), code) for p, code in adjs]
+    rec = com["donors"]["recipient"]
+    rec_parts = [re.escape(n) for n, c in names.items() if c == rec] + [p for p, c in adjs if c == rec]
+    rec_parts += data.get("words", {}).get("recipient_words", [])
+    lex.recipient_re = re.compile(r"(?<![\w])" + _alt(rec_parts), re.IGNORECASE)
     parts = [re.escape(n) for n in names] + [p for p, _ in adjs]
     lex.donor_re = re.compile(r"(?<![\w-])" + _alt(parts) + r"(?:s\b|['’]s\b)?(?![\w])")
 
