@@ -333,7 +333,6 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     if not lex.recipient_re.search(text):
         return []  # a release that never names the recipient announces no aid to it
     spans = split_sentences(text)
-    mentions_recipient = [bool(lex.recipient_re.search(text, s, e)) for s, e in split_sentences(text)]
     norm = [_norm(text[s:e]) for s, e in spans]
     rows: list[Row] = []
     neg_prev = False
@@ -381,10 +380,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             ov = next((code for rx, code in override if rx.search(st, cs, ce)), None)
             if ov:
                 donors = [ov]
-            elif d.codes and (mentions_recipient[i] or any(mentions_recipient[max(0, i - 2) : i]) or anaphoric or in_list):
-                donors = d.codes  # a named donor, with the recipient named in this or the two sentences before
             elif d.codes:
-                donors = []
+                donors = d.codes
             elif prev_donors:
                 donors = prev_donors
             elif d.collective:
