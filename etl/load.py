@@ -31,6 +31,7 @@ import hashlib
 import json
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
@@ -149,28 +150,81 @@ _S_CURRENT = select(_R.id).where(_R.source == bindparam("s"), _R.is_current.is_(
 _D_FAILED = delete(_R).where(_R.source == bindparam("s"), _R.status == "failed")
 _I_RELEASE = insert(_R)
 _I_ANN = insert(_A)
-# DISTINCT: mentions that agree on everything the rule looks at count once (a page republished
-# under many addresses must not make the candidate list grow with every copy)
-_S_CANDIDATES = (
-    select(
-        _A.donor_code,
-        _A.recipient_code,
-        _A.category_code,
-        _A.date,
-        _A.quantity,
-        _A.value_eur,
-        _A.item,
-        _A.pledge_key,
-    )
-    .distinct()
+_MENTION_COLS = (
+    _A.donor_code,
+    _A.recipient_code,
+    _A.category_code,
+    _A.date,
+    _A.quantity,
+    _A.value_eur,
+    _A.item,
+    _A.pledge_key,
+)
+_S_BUCKET = (
+    select(*_MENTION_COLS, func.count())
     .where(
+        _A.donor_code == bindparam("d"),
+        _A.recipient_code == bindparam("r"),
+        _A.category_code == bindparam("c"),
         _A.date >= bindparam("lo"),
         _A.date <= bindparam("hi"),
-        _A.release_id != bindparam("rid"),
-        _A.donor_code.in_(bindparam("donors", expanding=True)),
-        _A.category_code.in_(bindparam("cats", expanding=True)),
     )
+    .group_by(*_MENTION_COLS)
 )
+_S_RELEASE_MENTIONS = select(*_MENTION_COLS).where(_A.release_id.in_(bindparam("ids", expanding=True)))
+
+
+class MentionCache:
+    """The pledge-key candidates, kept in memory for the run: mentions (the fields the rule reads,
+    with their key) grouped by donor, recipient, category and week, each with the number of rows
+    that carry it. A bucket is read from the database the first time a release needs it (one
+    grouped query, so a page republished under many addresses counts once), then kept up to date
+    with what this run commits. Safe because one refresh at a time writes (etl.lock)."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[tuple, Counter] = {}
+
+    @staticmethod
+    def _bucket(m: Mention) -> tuple:
+        return (m.donor_code, m.recipient_code, m.category_code, m.date.toordinal() // 7)
+
+    def candidates(self, conn: Connection, new: list[Mention]) -> list[Mention]:
+        from etl.pledge import WINDOW_DAYS
+
+        wanted: dict[tuple, None] = {}
+        for m in new:
+            lo, hi = m.date.toordinal() - WINDOW_DAYS, m.date.toordinal() + WINDOW_DAYS
+            for week in range(lo // 7, hi // 7 + 1):
+                wanted[(m.donor_code, m.recipient_code, m.category_code, week)] = None
+        out: list[Mention] = []
+        for b in wanted:
+            if b not in self.buckets:
+                d, r, c, week = b
+                params = {
+                    "d": d,
+                    "r": r,
+                    "c": c,
+                    "lo": dt.date.fromordinal(max(1, week * 7)),
+                    "hi": dt.date.fromordinal(week * 7 + 6),
+                }
+                self.buckets[b] = Counter(
+                    {Mention(*row[:8]): row[8] for row in conn.execute(_S_BUCKET, params)}
+                )
+            out.extend(self.buckets[b])
+        return out
+
+    def apply(self, added: list[Mention], removed: list[Mention]) -> None:
+        """After a commit: the rows it inserted and deleted (buckets not loaded are left alone)."""
+        for m in removed:
+            bucket = self.buckets.get(self._bucket(m))
+            if bucket is not None:
+                bucket[m] -= 1
+                if bucket[m] <= 0:
+                    del bucket[m]
+        for m in added:
+            bucket = self.buckets.get(self._bucket(m))
+            if bucket is not None:
+                bucket[m] += 1
 
 
 class Loader:
@@ -191,6 +245,8 @@ class Loader:
             )
             self.failed = set(conn.execute(select(_R.source).where(_R.status == "failed")).scalars())
             self.states = set(conn.execute(select(FetchState.key_hash)).scalars())
+        self.mentions = MentionCache()
+        self._pending: tuple[list[Mention], list[Mention]] = ([], [])
 
     def _state(self, conn: Connection, st: StateUpdate, **kw) -> None:
         key = location_key(st.location)
@@ -264,6 +320,7 @@ class Loader:
         if not release.publisher and publisher_hint:
             release.publisher = publisher_hint
         h = content_hash(release)
+        self._pending = ([], [])
         with self.engine.begin() as conn:
             same = conn.execute(_S_BY_HASH, {"h": h}).first()
             if same is not None and (same.source != source or same.is_current):
@@ -276,6 +333,8 @@ class Loader:
                 skipped: list[str] = []
             else:
                 result, skipped = self._store(conn, source, release, found, state, h, same)
+        self.mentions.apply(*self._pending)  # committed: the cache follows
+        self._pending = ([], [])
         self.failed.discard(source)
         if result.outcome in ("new", "updated"):
             self.current.add(source)
@@ -284,13 +343,22 @@ class Loader:
         return result
 
     def _store(self, conn, source, release, found, state, h, same) -> tuple[LoadResult, list[str]]:
+        rows, skipped = self._rows(found, release)
+        if rows:
+            # before the old version's rows go: a new version of a page keeps their keys
+            self._assign_pledge_keys(conn, rows, h)
         removed = 0
         old: list[int] = []
+        gone: list[Mention] = []
         if source in self.current:
             old = conn.execute(_S_CURRENT, {"s": source}).scalars().all()
-            if old:
-                removed = conn.execute(delete(_A).where(_A.release_id.in_(old))).rowcount or 0
-                conn.execute(update(_R).where(_R.id.in_(old)).values(is_current=False))
+        dropped = list(old) + ([same.id] if same is not None else [])
+        if dropped:
+            gone = [Mention(*row) for row in conn.execute(_S_RELEASE_MENTIONS, {"ids": dropped})]
+            n = conn.execute(delete(_A).where(_A.release_id.in_(dropped))).rowcount or 0
+            removed = n if old else 0
+        if old:
+            conn.execute(update(_R).where(_R.id.in_(old)).values(is_current=False))
         self._clear_failed(conn, source)
         fields = dict(
             canonical_url=_clip(release.source_url, 2048),
@@ -309,21 +377,21 @@ class Loader:
         )
         if same is not None:  # this source's older version is back: make it current again
             rid = same.id
-            conn.execute(delete(_A).where(_A.release_id == rid))
             conn.execute(update(_R).where(_R.id == rid).values(**fields))
         else:
             rid = conn.execute(
                 _I_RELEASE, {"source": source, "content_hash": h, **fields}
             ).inserted_primary_key[0]
-        rows, skipped = self._rows(found, rid, release, source)
         if rows:
-            self._assign_pledge_keys(conn, rows, rid, h)
+            for r in rows:
+                r["release_id"] = rid
             conn.execute(_I_ANN, rows)
         self._state(conn, state, content=h)
+        self._pending = ([_mention(r, with_key=True) for r in rows], gone)
         outcome = "updated" if (old or same is not None) else "new"
         return LoadResult(outcome, release_id=rid, added=len(rows), removed=removed, skipped=skipped), skipped
 
-    def _rows(self, found: list[Announcement], rid: int, release: ReleaseText, source: str):
+    def _rows(self, found: list[Announcement], release: ReleaseText):
         rows: list[dict] = []
         skipped: list[str] = []
         for a in found:
@@ -355,7 +423,7 @@ class Loader:
                 confidence = 0.5
             rows.append(
                 dict(
-                    release_id=rid,
+                    release_id=None,
                     donor_code=a.donor_code,
                     recipient_code=a.recipient_code,
                     category_code=a.category,
@@ -375,31 +443,24 @@ class Loader:
             )
         return rows, skipped
 
-    def _assign_pledge_keys(self, conn: Connection, rows: list[dict], rid: int, seed: str) -> None:
-        from etl.pledge import WINDOW_DAYS
-
-        new = [
-            Mention(
-                r["donor_code"],
-                r["recipient_code"],
-                r["category_code"],
-                r["date"],
-                r["quantity"],
-                r["value_eur"],
-                r["item"],
-            )  # fmt: skip
-            for r in rows
-        ]
-        params = {
-            "lo": min(m.date for m in new) - dt.timedelta(days=WINDOW_DAYS),
-            "hi": max(m.date for m in new) + dt.timedelta(days=WINDOW_DAYS),
-            "rid": rid,
-            "donors": sorted({m.donor_code for m in new}),
-            "cats": sorted({m.category_code for m in new}),
-        }
-        existing = [Mention(*row) for row in conn.execute(_S_CANDIDATES, params)]
+    def _assign_pledge_keys(self, conn: Connection, rows: list[dict], seed: str) -> None:
+        new = [_mention(r) for r in rows]
+        existing = self.mentions.candidates(conn, new)
         for r, key in zip(rows, assign_keys(new, existing, seed), strict=True):
             r["pledge_key"] = key
+
+
+def _mention(r: dict, with_key: bool = False) -> Mention:
+    return Mention(
+        r["donor_code"],
+        r["recipient_code"],
+        r["category_code"],
+        r["date"],
+        r["quantity"],
+        r["value_eur"],
+        r["item"],
+        r["pledge_key"] if with_key else None,
+    )
 
 
 # -- runs -----------------------------------------------------------------------------------

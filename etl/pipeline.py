@@ -193,7 +193,12 @@ def _process_pool(workers: int):
         ctx.set_forkserver_preload(["etl.parse", "etl.extract"])
     else:
         ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides, workers just stop when told
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,8 +452,9 @@ class Refresh:
     def _process(self, inputs: list[Input]) -> None:
         s = self.settings
         workers = s.parse_workers
-        if workers == 0:
-            workers = min(4, os.cpu_count() or 1) if len(inputs) >= AUTO_PARALLEL_MIN_INPUTS else 1
+        if workers == 0:  # worker processes pay off for many local files; pages wait on the network
+            files = sum(1 for i in inputs if i.kind == "file")
+            workers = min(4, os.cpu_count() or 1) if files >= AUTO_PARALLEL_MIN_INPUTS else 1
         # threads pay off for network fetches; local files are read faster in line (no GIL handoffs)
         remote = any(i.kind == "page" and i.prefetched is None for i in inputs)
         threads = None

@@ -300,3 +300,39 @@ def test_cli_refresh_exit_codes_and_summary(db_url, env, tmp_path):
     assert bad.returncode == 1
     assert "refresh partial: 2 releases seen, 0 new, 0 updated, 1 failed" in out
     assert "missing.html: no such file" in err
+
+
+def test_refresh_after_a_postgres_restart(pg_admin_url, pg_server, monkeypatch):
+    """The server restarts between two runs (connections and the advisory lock's session die):
+    the next run reconnects, takes the lock again and works."""
+    if pg_server is None:
+        pytest.skip("TEST_POSTGRES_URL: the test does not own the server, it cannot restart it")
+    import uuid
+
+    from etl_testserver import expected_extract
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    import etl.extract
+
+    monkeypatch.setattr(etl.extract, "extract", expected_extract)
+    name = f"t_{uuid.uuid4().hex[:16]}"
+
+    def admin(sql: str) -> None:  # a fresh connection each time: the server restarts in between
+        e = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+        with e.connect() as c:
+            c.execute(text(sql))
+        e.dispose()
+
+    admin(f'CREATE DATABASE "{name}"')
+    engine = make_engine(make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False))
+    try:
+        cfg = SourcesConfig(Settings(parse_workers=1), [Source("path", str(FILES[0]))])
+        assert refresh(engine, cfg, progress=False).new == 1
+        pg_server.restart()
+        cfg = SourcesConfig(Settings(parse_workers=1), [Source("path", str(FILES[1]))])
+        r = refresh(engine, cfg, progress=False)
+        assert (r.status, r.new) == ("ok", 1)
+    finally:
+        engine.dispose()
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

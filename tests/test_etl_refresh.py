@@ -159,6 +159,9 @@ def test_changed_page_replaces_its_rows(engine, server, fake_extract):
     refresh(engine, feed_config(server), progress=False)
     target = FILES[0]  # 001: 8 expected rows
     page = f"/page/{target.stem}.html"
+    keys_q = select(Announcement.pledge_key).join(Release).where(Release.source == urls[0])
+    with engine.connect() as c:
+        keys_before = sorted(c.execute(keys_q).scalars())
     server.routes[page] = Route(body=corpus_html(target, extra="Mis à jour : correction du texte."))
     r = refresh(engine, feed_config(server), progress=False)
     n = len(expected_rows()[target.stem])
@@ -179,6 +182,8 @@ def test_changed_page_replaces_its_rows(engine, server, fake_extract):
         )
         assert versions[0].id not in per_release and per_release[versions[1].id] == n
     assert counts(engine) == (len(FILES) + 1, N_EXPECTED)
+    with engine.connect() as c:  # the new version's rows are the same pledges: same keys
+        assert sorted(c.execute(keys_q).scalars()) == keys_before
     # and back to the first version: it becomes current again, nothing duplicated
     server.routes[page] = Route(body=corpus_html(target))
     r = refresh(engine, feed_config(server), progress=False)
