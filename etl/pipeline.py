@@ -406,7 +406,7 @@ class Refresh:
             r.unchanged += 1
         r.added += res.added
         r.removed += res.removed
-        if res.outcome in ("new", "updated"):
+        if res.outcome in ("new", "updated") and not self.progress:  # the bar shows progress on a terminal
             log.info("%s %s: %d announcements", res.outcome, inp.source, res.added)
 
     # -- the whole run ---------------------------------------------------------------------------
@@ -550,7 +550,8 @@ class _Progress:
         self.task = self.p.add_task("", total=total)
 
     def advance(self, what: str) -> None:
-        self.p.update(self.task, advance=1, description=what[-60:])
+        name = what.rstrip("/").rsplit("/", 1)[-1] or what
+        self.p.update(self.task, advance=1, description=name[-40:])
 
     def close(self) -> None:
         self.p.stop()
