@@ -241,3 +241,33 @@ def test_gunicorn_serves_the_app_on_postgres(pg_url):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_cache_follows_the_data_version(engine, monkeypatch):
+    import datetime as dt
+
+    from flask import Flask
+    from flask_caching import Cache
+    from sqlalchemy.orm import Session
+
+    from dashboard import data as data_module
+    from db.queries import Filters
+    from db.rollups import refresh_rollups
+
+    monkeypatch.setattr(data_module, "VERSION_TTL", 0.0)
+    data = Data(engine, Cache(Flask("t"), config={"CACHE_TYPE": "SimpleCache"}))
+    assert sum(r["n"] for r in data.donor_category(Filters())) == 5
+    assert sum(r["n"] for r in data.donor_category(Filters())) == 5  # from the cache
+    with Session(engine) as s:
+        s.add(
+            Announcement(
+                id=9, release_id=2, donor_code="NLD", recipient_code="UKR", category_code="drones", item="drones",
+                date=dt.date(2023, 2, 16), evidence="e", confidence=0.9, pledge_key="p9",
+            )
+        )  # fmt: skip
+        s.add(EtlRun(started_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), status="ok"))
+        s.commit()
+    with engine.begin() as conn:
+        refresh_rollups(conn)
+    after = data.donor_category(Filters())
+    assert sum(r["n"] for r in after) == 6
