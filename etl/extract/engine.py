@@ -54,10 +54,13 @@ class Row:
 def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
     """Category mentions in st[cs:ce]: longest non-overlapping, glued phrases merged."""
     raw: list[Item] = []
-    for code, rx, named in lex.categories:
-        for m in rx.finditer(st, cs, ce):
-            g = m.group()
-            raw.append(Item(m.start(), m.end(), code, named, " " not in g and "-" not in g))
+    starts = sorted({m.start() for rx in lex.item_starts for m in rx.finditer(st, cs, ce)})
+    for pos in starts:
+        for code, rx, named in lex.categories:
+            m = rx.match(st, pos, ce)
+            if m:
+                g = m.group()
+                raw.append(Item(m.start(), m.end(), code, named, " " not in g and "-" not in g))
     # longest first, then keep non-overlapping
     raw.sort(key=lambda i: (-(i.end - i.start), i.start))
     kept: list[Item] = []
