@@ -264,10 +264,15 @@ class Refresh:
         retry = failed_sources(self.engine, self.settings.max_attempts)
         known = {i.source for i in inputs}
         for source in retry:
-            if source not in known:
-                is_url = source.startswith(("http://", "https://"))
-                inputs.append(Input(source, "page" if is_url else "file"))
-                known.add(source)
+            if source in known or self._stop.is_set():
+                continue
+            known.add(source)
+            if source.startswith(("http://", "https://")):  # page or feed: as a URL argument
+                from etl.sources import Source
+
+                inputs += self._expand_url(Source("url", source))
+            else:
+                inputs.append(Input(source, "file"))
         unique: dict[str, Input] = {}
         for i in inputs:
             unique.setdefault(i.source, i)

@@ -468,3 +468,12 @@ def test_real_extractor_end_to_end(engine):
     known = [a for a in found if a.donor_code in donors and a.recipient_code in donors and a.category in cats]
     assert len(known) > 10
     assert sorted(map(tuple, stored)) == sorted((a.donor_code, a.category) for a in known)
+
+
+def test_refresh_upgrades_an_old_schema(engine, fake_extract):
+    from db.engine import current_revision, head_revision, upgrade
+
+    upgrade(engine, "0001")
+    r = refresh(engine, SourcesConfig(FAST, [Source("path", str(FILES[0]))]), progress=False)
+    assert (r.status, r.new) == ("ok", 1)
+    assert current_revision(engine) == head_revision()
