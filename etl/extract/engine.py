@@ -314,6 +314,9 @@ def _is_headline(st: str) -> bool:
     return caps / len(long) >= 0.6
 
 
+_BULLET_HEAD = re.compile(r"[•·◦▪‣∙*–—-]\s*\Z")
+
+
 def _norm(s: str) -> str:
     return " ".join(s.lower().split())
 
@@ -339,6 +342,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     norm = [_norm(text[s:e]) for s, e in spans]
     rows: list[Row] = []
     neg_prev = False
+    list_open = False
     last_day: dt.date | None = None
     list_ctx: tuple[list[str], int] | None = None
     override = [(re.compile(o["pattern"]), o["donor"]) for o in lx.common().get("donor_override", [])]
@@ -359,7 +363,12 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             neg = neg or "anaphora"  # "This aid includes ..." / "... includes:" after a background sentence
         neg_prev = bool(neg)
         # list items after an intro line ending with ':'
-        in_list = list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 300
+        # ... while the items are bulleted or the item before did not end with a full stop
+        line_head = text[text.rfind("\n", 0, s0) + 1 : s0]
+        bulleted = bool(_BULLET_HEAD.search(line_head))
+        in_list = (list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 300
+                   and (bulleted or list_open))
+        list_open = in_list and not re.search(r"[.!?]\W*\Z", st)
         if list_ctx is not None and not in_list:
             list_ctx = None
         if neg:
@@ -478,6 +487,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             donors_here = list(dict.fromkeys(r.donor for r in sent_rows)) or (prev_donors or [])
             if donors_here:
                 list_ctx = (donors_here, i)
+                list_open = True
         elif list_ctx is not None and i > list_ctx[1] and not in_list:
             list_ctx = None
         if in_list and list_ctx:
