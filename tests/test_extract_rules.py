@@ -223,3 +223,11 @@ def test_coordinated_clause_with_its_own_donor():
     out = run(text, publisher="NATO")
     assert [(a.donor_code, a.category, a.value, a.currency) for a in out] == [
         ("DEU", "air_defence", None, None), ("CAN", "engineering", 20_000_000, "CAD")]
+
+
+def test_list_ends_after_an_item_with_a_full_stop():
+    text = ("Security assistance for Ukraine. Included in this package are:\n"
+            "Two NASAMS;\nFour additional counter-artillery radars.\n"
+            "Ukraine's forces use HIMARS ammunition very effectively.\n")
+    out = run(text)
+    assert [(a.category, a.quantity) for a in out] == [("air_defence", 2), ("other_military", 4)]
