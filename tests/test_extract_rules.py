@@ -170,7 +170,10 @@ def test_empty_and_unknown_language():
 def test_list_after_a_cumulative_sentence_is_background():
     text = ("The United States has committed more than $32.5 billion in security assistance to Ukraine since the beginning "
             "of Russia's invasion.\nUnited States security assistance committed to Ukraine includes:\n"
-            "Over 1,600 Stinger anti-aircraft systems;\n31 Abrams tanks.\n")
+            "Over 1,600 Stinger anti-aircraft systems provided;\n31 Abrams tanks.\n")
+    assert run(text) == []
+    text = ("Since 2022, the United States has provided to Ukraine:\n• 31 Abrams tanks delivered;\n"
+            "• 20 Mi-17 helicopters provided.\n")
     assert run(text) == []
 
 

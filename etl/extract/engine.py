@@ -372,8 +372,15 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if list_ctx is not None and not in_list:
             list_ctx = None
         if neg:
-            if not in_list:
+            if st.rstrip().endswith(":"):
+                list_ctx, list_open = ([], i), True  # the items of a background list are background too
+            elif not in_list:
                 list_ctx = None
+            elif list_ctx is not None:
+                list_ctx = (list_ctx[0], i)
+            continue
+        if in_list and list_ctx is not None and not list_ctx[0]:
+            list_ctx = (list_ctx[0], i)
             continue
         if not in_list and not lex.w["trigger"].search(st):
             continue
