@@ -190,7 +190,7 @@ def _process_pool(workers: int):
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["etl.parse", "etl.extract"])
+        ctx.set_forkserver_preload(["etl.worker"])  # imported and warmed once, before any fork
     else:
         ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
