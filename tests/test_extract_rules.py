@@ -234,3 +234,18 @@ def test_list_ends_after_an_item_with_a_full_stop():
             "Ukraine's forces use HIMARS ammunition very effectively.\n")
     out = run(text)
     assert [(a.category, a.quantity) for a in out] == [("air_defence", 2), ("other_military", 4)]
+
+
+def test_a_package_total_is_not_a_cumulative_total():
+    out = run("La France livrera à l'Ukraine un paquet d'un montant total de 200 millions d'euros comprenant des "
+              "canons CAESAR et des missiles Mistral.", publisher="Ministère des Armées", lang="fr")
+    assert sorted((a.category, a.value) for a in out) == [
+        ("air_defence", None), ("artillery", None), ("other_military", 200_000_000)]
+    out = run("Regeringen donerer en pakke til Ukraine til en værdi af i alt 1,7 mia. kr.", publisher="Forsvarsministeriet",
+              lang="da")
+    assert [(a.category, a.value, a.currency) for a in out] == [("other_military", 1_700_000_000, "DKK")]
+
+
+def test_launchers_take_the_system_category():
+    out = run("Germany will send two Patriot launchers and 40 Marder infantry fighting vehicles to Ukraine.", publisher="NATO")
+    assert [(a.category, a.quantity) for a in out] == [("air_defence", 2), ("armoured_vehicles", 40)]
