@@ -78,7 +78,6 @@ def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
 
 _GAP_TOKEN = re.compile(r"[\w'’./-]+|[(),]")
 _CALIBRE_TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:-?mm|-?millim\w*)?|mm|millim\w*", re.IGNORECASE)
-_PURE_LIST = None
 
 
 def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
@@ -455,9 +454,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 pkg = lex.w["package"].search(st, cs, ce)
                 if anaphoric and not items and recent:
                     # "This aid is valued at ...", "Of this, Denmark contributes ...": the earlier rows' value
-                    targets = [r for r in recent if r.donor in donors and not r.total] or \
-                              [r for r in recent if not r.total and r.donor in donors]
-                    if len({r.donor for r in targets}) >= 1 and all(r.value is None for r in targets):
+                    targets = [r for r in recent if r.donor in donors and not r.total]
+                    if targets and all(r.value is None for r in targets):
                         for dcode in donors:
                             mine = [r for r in targets if r.donor == dcode]
                             if len(mine) == 1:
@@ -484,7 +482,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     for dcode in donors:
                         new_rows.append(Row(dcode, cat, f"{name} (total)", None, m.value,
                                             nums.resolve_currency(m.currency, dcode), day, i, s0, e0,
-                                            0.4 if multi and len(donors) > 1 and cats else 0.75, total=True))
+                                            0.6 if multi else 0.75, total=True))  # joint: each donor's row
             sent_rows.extend(new_rows)
         if not in_list and not re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", st):
             for r in sent_rows:
