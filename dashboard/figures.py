@@ -1,6 +1,9 @@
 """Pure functions: aggregated rows (from db.queries) in, plotly figures and small tables out.
 
 No database, no Dash: each function takes plain lists of dicts and returns a figure or rows.
+Figures are plain plotly figure dicts (`{"data": [...], "layout": {...}}`), built without
+plotly.graph_objects' validation, which costs 10-50 ms per figure; the tests validate them by
+loading them into `plotly.graph_objects.Figure`.
 Colours: the Okabe-Ito palette, safe for the common forms of colour blindness.
 """
 
@@ -9,8 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import accumulate
-
-import plotly.graph_objects as go
 
 from dashboard.i18n import category_label, group_label, t
 from db.reference import CATEGORIES, CATEGORY_GROUP, GROUPS
@@ -24,6 +25,33 @@ GROUP_COLOURS = {
 }
 TOP_DONORS = 25
 ORGANISATIONS = frozenset({"EBRD", "EIB", "EU", "G7", "IMF", "NATO", "UN", "WB"})  # not on a world map
+
+
+class Fig:
+    """The few figure-building calls used here, producing a plain figure dict."""
+
+    def __init__(self) -> None:
+        self.data: list[dict] = []
+        self.layout: dict = {}
+
+    def add(self, type_: str, **trace) -> None:
+        self.data.append({"type": type_, **trace})
+
+    def update_layout(self, **layout) -> None:
+        _merge(self.layout, layout)
+
+    def to_dict(self) -> dict:
+        return {"data": self.data, "layout": self.layout}
+
+
+def _merge(into: dict, new: dict) -> None:
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+
+
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=14, color="#1b1b1b")
 
 
@@ -70,7 +98,7 @@ def _m(row: dict, view: View) -> float:
     return float(row.get("n") or 0)
 
 
-def _base_layout(fig: go.Figure, title: str, height: int = 420, subtitle: str | None = None) -> go.Figure:
+def _base_layout(fig: Fig, title: str, height: int = 420, subtitle: str | None = None) -> dict:
     fig.update_layout(
         title=dict(
             text=title,
@@ -87,18 +115,26 @@ def _base_layout(fig: go.Figure, title: str, height: int = 420, subtitle: str | 
         paper_bgcolor="white",
         plot_bgcolor="white",
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title_text="", traceorder="normal"
+            orientation="h",
+            yanchor="bottom",
+            y=1.01,
+            xanchor="left",
+            x=0,
+            title=dict(text=""),
+            traceorder="normal",
         ),
-        hoverlabel=dict(font_size=14),
+        hoverlabel=dict(font=dict(size=14)),
     )
-    return fig
+    return fig.to_dict()
 
 
-def empty_figure(title: str, view: View) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=t(view.lang, "no_data"), showarrow=False, font=dict(size=16, color="#555"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+def empty_figure(title: str, view: View) -> dict:
+    fig = Fig()
+    fig.update_layout(
+        annotations=[dict(text=t(view.lang, "no_data"), showarrow=False, font=dict(size=16, color="#555"))],
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+    )
     return _base_layout(fig, title, 300)
 
 
@@ -134,23 +170,24 @@ def donor_rows(donor_category: list[dict], names: dict[str, tuple[str, str]], vi
     return out
 
 
-def donor_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], view: View) -> go.Figure:
+def donor_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], view: View) -> dict:
     rows = donor_rows(donor_category, names, view)
     top = t(view.lang, "top", n=TOP_DONORS) if len(rows) > TOP_DONORS else ""
     title = t(view.lang, "by_donor", what=view.what(), top=top)
     if not rows:
         return empty_figure(title, view)
     rows = rows[:TOP_DONORS][::-1]  # largest at the top of a horizontal bar chart
-    fig = go.Figure()
+    fig = Fig()
     prefix = "value_eur_" if view.measure == "value" else "n_"
     for g in GROUPS:
-        fig.add_bar(
+        fig.add(
+            "bar",
             orientation="h",
             name=group_label(g, view.lang),
             y=[r["donor"] for r in rows],
             x=[r[prefix + g] for r in rows],
             customdata=[r["donor_code"] for r in rows],
-            marker_color=GROUP_COLOURS[g],
+            marker=dict(color=GROUP_COLOURS[g]),
             hovertemplate="%{y}: %{x:,.0f}<extra>" + group_label(g, view.lang) + "</extra>",
         )
     fig.update_layout(barmode="stack", yaxis=dict(automargin=True), xaxis=dict(tickformat="~s"))
@@ -174,15 +211,16 @@ def category_rows(donor_category: list[dict], view: View) -> list[dict]:
     return out
 
 
-def category_figure(donor_category: list[dict], view: View) -> go.Figure:
+def category_figure(donor_category: list[dict], view: View) -> dict:
     rows = [r for r in category_rows(donor_category, view) if _m(r, view) > 0]
     title = t(view.lang, "by_category", what=view.what())
     if not rows:
         return empty_figure(title, view)
-    fig = go.Figure()
+    fig = Fig()
     if view.cat == "treemap":
         groups = [g for g in GROUPS if any(r["group"] == g for r in rows)]
-        fig.add_treemap(
+        fig.add(
+            "treemap",
             ids=[f"group:{g}" for g in groups] + [f"cat:{r['category_code']}" for r in rows],
             labels=[group_label(g, view.lang) for g in groups] + [r["category"] for r in rows],
             parents=[""] * len(groups) + [f"group:{r['group']}" for r in rows],
@@ -198,12 +236,13 @@ def category_figure(donor_category: list[dict], view: View) -> go.Figure:
         )
         return _base_layout(fig, title, 460)
     rows = sorted(rows, key=lambda r: _m(r, view))
-    fig.add_bar(
+    fig.add(
+        "bar",
         orientation="h",
         y=[r["category"] for r in rows],
         x=[_m(r, view) for r in rows],
         customdata=[r["category_code"] for r in rows],
-        marker_color=[GROUP_COLOURS[r["group"]] for r in rows],
+        marker=dict(color=[GROUP_COLOURS[r["group"]] for r in rows]),
         hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
         showlegend=False,
     )
@@ -227,24 +266,26 @@ def month_rows(month_category: list[dict], view: View) -> list[dict]:
     return out
 
 
-def time_figure(month_category: list[dict], view: View) -> go.Figure:
+def time_figure(month_category: list[dict], view: View) -> dict:
     rows = month_rows(month_category, view)
     title = t(view.lang, "over_time_cum" if view.time == "cumulative" else "over_time", what=view.what())
     if not rows:
         return empty_figure(title, view)
-    fig = go.Figure()
+    fig = Fig()
     x = [r["month"] + "-01" for r in rows]
     for g in GROUPS:
         y = [r[g] for r in rows]
         if view.time == "cumulative":
-            fig.add_scatter(
+            fig.add(
+                "scatter",
                 x=x, y=y, name=group_label(g, view.lang), mode="lines", stackgroup="one",
                 line=dict(color=GROUP_COLOURS[g]), customdata=[r["month"] for r in rows],
                 hovertemplate="%{x|%Y-%m}: %{y:,.0f}<extra>" + group_label(g, view.lang) + "</extra>",
             )  # fmt: skip
         else:
-            fig.add_bar(
-                x=x, y=y, name=group_label(g, view.lang), marker_color=GROUP_COLOURS[g],
+            fig.add(
+            "bar",
+                x=x, y=y, name=group_label(g, view.lang), marker=dict(color=GROUP_COLOURS[g]),
                 customdata=[r["month"] for r in rows],
                 hovertemplate="%{x|%Y-%m}: %{y:,.0f}<extra>" + group_label(g, view.lang) + "</extra>",
             )  # fmt: skip
@@ -263,30 +304,33 @@ def map_rows(donor_category: list[dict], names: dict[str, tuple[str, str]], view
     ]
 
 
-def map_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], view: View) -> go.Figure:
+def map_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], view: View) -> dict:
     rows = map_rows(donor_category, names, view)
     title = t(view.lang, "map", what=view.what())
     if not rows:
         return empty_figure(title, view)
     note = t(view.lang, "map_note")
-    fig = go.Figure(
-        go.Choropleth(
+    fig = Fig()
+    fig.add(
+        "choropleth",
+        **dict(
             locations=[r["donor_code"] for r in rows],
             locationmode="ISO-3",
             z=[_m(r, view) for r in rows],
             text=[r["donor"] for r in rows],
             customdata=[r["donor_code"] for r in rows],
             colorscale=[[0, "#cfe3f3"], [1, "#0072B2"]],  # one hue, light to dark: safe for colour blindness
-            marker_line_color="#ffffff",
-            marker_line_width=0.5,
+            marker=dict(line=dict(color="#ffffff", width=0.5)),
             colorbar=dict(thickness=12, tickformat="~s"),
             hovertemplate="%{text}: %{z:,.0f}<extra></extra>",
-        )
+        ),
     )
-    fig.update_geos(
-        projection_type="natural earth", showframe=False, showcoastlines=False,
-        showcountries=True, countrycolor="#bbbbbb", showland=True, landcolor="#f2f2f2",
-        lataxis_range=[-58, 85],
+    fig.update_layout(
+        geo=dict(
+            projection=dict(type="natural earth"), showframe=False, showcoastlines=False,
+            showcountries=True, countrycolor="#bbbbbb", showland=True, landcolor="#f2f2f2",
+            lataxis=dict(range=[-58, 85]),
+        )
     )  # fmt: skip
     return _base_layout(fig, title, 420, subtitle=note)
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
+
 from dashboard import figures
 from dashboard.figures import View
+
+
+def fig_of(figure: dict) -> go.Figure:
+    """The figure dict, validated by plotly (an unknown property raises)."""
+    assert set(figure) == {"data", "layout"}
+    return go.Figure(figure)
 
 NAMES = {"USA": ("United States", "États-Unis"), "NLD": ("Netherlands", "Pays-Bas"), "NATO": ("NATO", "OTAN")}
 ROWS = [
@@ -35,19 +43,19 @@ def test_donor_rows_sorted_by_count_or_value():
 
 
 def test_donor_figure_stacks_groups_and_carries_codes():
-    fig = figures.donor_figure(ROWS, NAMES, View())
+    fig = fig_of(figures.donor_figure(ROWS, NAMES, View()))
     assert [tr.name for tr in fig.data] == ["Lethal", "Non-lethal", "Financial", "Humanitarian"]
     assert fig.layout.barmode == "stack"
     assert list(fig.data[0].customdata) == ["NATO", "USA", "NLD"]  # largest at the top
     assert "Pledges" in fig.layout.title.text and "donor" in fig.layout.title.text
-    fr = figures.donor_figure(ROWS, NAMES, View(lang="fr", mentions=True))
+    fr = fig_of(figures.donor_figure(ROWS, NAMES, View(lang="fr", mentions=True)))
     assert fr.data[0].name == "Létal" and "Mentions" in fr.layout.title.text
 
 
 def test_category_bars_and_treemap():
-    fig = figures.category_figure(ROWS, View())
+    fig = fig_of(figures.category_figure(ROWS, View()))
     assert set(fig.data[0].customdata) == {"munitions", "financial", "tanks", "medical"}
-    tm = figures.category_figure(ROWS, View(cat="treemap", lang="fr"))
+    tm = fig_of(figures.category_figure(ROWS, View(cat="treemap", lang="fr")))
     assert tm.data[0].type == "treemap"
     assert "group:lethal" in tm.data[0].ids and "Chars" in tm.data[0].labels
     lethal = list(tm.data[0].ids).index("group:lethal")
@@ -60,25 +68,25 @@ def test_time_monthly_and_cumulative():
     assert rows[0]["lethal"] == 2 and rows[0]["non_lethal"] == 1
     cum = figures.month_rows(MONTHS, View(time="cumulative"))
     assert cum[1]["lethal"] == 6 and cum[1]["non_lethal"] == 1
-    fig = figures.time_figure(MONTHS, View(time="cumulative"))
+    fig = fig_of(figures.time_figure(MONTHS, View(time="cumulative")))
     assert fig.data[0].type == "scatter" and "cumulative" in fig.layout.title.text
-    assert figures.time_figure(MONTHS, View()).data[0].type == "bar"
+    assert fig_of(figures.time_figure(MONTHS, View())).data[0].type == "bar"
 
 
 def test_map_leaves_out_organisations():
     rows = figures.map_rows(ROWS, NAMES, View())
     assert {r["donor_code"] for r in rows} == {"USA", "NLD"}
-    fig = figures.map_figure(ROWS, NAMES, View(measure="value"))
+    fig = fig_of(figures.map_figure(ROWS, NAMES, View(measure="value")))
     assert fig.data[0].locationmode == "ISO-3"
     assert dict(zip(fig.data[0].locations, fig.data[0].z, strict=True)) == {"USA": 1000.0, "NLD": 0.0}
 
 
 def test_empty_figures_say_so():
     for fig in (
-        figures.donor_figure([], NAMES, View()),
-        figures.category_figure([], View()),
-        figures.time_figure([], View()),
-        figures.map_figure([], NAMES, View()),
+        fig_of(figures.donor_figure([], NAMES, View())),
+        fig_of(figures.category_figure([], View())),
+        fig_of(figures.time_figure([], View())),
+        fig_of(figures.map_figure([], NAMES, View())),
     ):
         assert fig.layout.annotations[0].text == "No announcements match these filters"
 

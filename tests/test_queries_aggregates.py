@@ -125,7 +125,11 @@ CASES = [
     (Filters(), 5, 6),
     (Filters(date_from=D(2023, 2, 1)), 3, 4),  # p1's restatement in March is not a new pledge
     (Filters(date_from=D(2023, 2, 1), date_to=D(2023, 2, 28)), 2, 2),
-    (Filters(date_from=D(2023, 1, 11)), 3, 4),  # partial month: base table
+    (Filters(date_from=D(2023, 1, 11)), 3, 4),  # partial month: base table, or rollup + base
+    (Filters(date_from=D(2023, 1, 10), date_to=D(2023, 3, 19)), 4, 5),  # cut months on both ends
+    (Filters(date_from=D(2023, 1, 11), date_to=D(2023, 2, 15)), 2, 2),  # January cut, February whole
+    (Filters(date_from=D(2023, 2, 2), date_to=D(2023, 2, 20)), 2, 2),  # inside one month
+    (Filters(date_to=D(2023, 3, 10), donors=("USA",)), 2, 3),
     (Filters(min_conf=0.7), 3, 4),
     (Filters(min_conf=0.5, donors=("USA", "NLD")), 3, 4),
     (Filters(min_conf=0.9, groups=("lethal",)), 1, 2),
@@ -148,12 +152,12 @@ CASES = [
 def test_totals_every_path_agrees(engine, f, pledges, mentions):
     with engine.connect() as conn:
         for mode, expected in ((f, pledges), (Filters(**{**_fields(f), "mentions": True}), mentions)):
-            sources = ["base", plan(mode, True)]
+            sources = ["base", plan(mode, True), None]  # None: the automatic choice (may split months)
             for source in sources:
                 total = aggregate(conn, mode, (), source=source)[0]["n"]
                 assert total == expected, (source, mode)
             for dims in (("donor_code", "category_code"), ("month",)):
-                results = {s: by(conn, mode, dims, s) for s in sources}
+                results = {str(s): by(conn, mode, dims, s) for s in sources}
                 base = results["base"]
                 for s, res in results.items():
                     assert res.keys() == base.keys(), s
@@ -170,6 +174,22 @@ def _fields(f: Filters) -> dict:
     from dataclasses import fields
 
     return {x.name: getattr(f, x.name) for x in fields(f) if x.name != "notices"}
+
+
+def test_month_split():
+    from db.queries import month_split
+
+    full, parts = month_split(Filters(date_from=D(2023, 1, 10), date_to=D(2023, 3, 19)))
+    assert (full.date_from, full.date_to) == (D(2023, 2, 1), D(2023, 2, 28))
+    assert [(p.date_from, p.date_to) for p in parts] == [
+        (D(2023, 1, 10), D(2023, 1, 31)),
+        (D(2023, 3, 1), D(2023, 3, 19)),
+    ]
+    full, parts = month_split(Filters(date_from=D(2023, 2, 2), date_to=D(2023, 2, 20)))
+    assert full is None and [(p.date_from, p.date_to) for p in parts] == [(D(2023, 2, 2), D(2023, 2, 20))]
+    full, parts = month_split(Filters(date_to=D(2023, 3, 10)))
+    assert (full.date_from, full.date_to) == (None, D(2023, 2, 28))
+    assert [(p.date_from, p.date_to) for p in parts] == [(D(2023, 3, 1), D(2023, 3, 10))]
 
 
 def test_plan():
