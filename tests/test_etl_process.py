@@ -141,14 +141,16 @@ def test_killed_run_then_rerun_gives_one_clean_run(db_url, env, server, tmp_path
 
 
 def test_two_refreshes_at_once_do_not_interleave(db_url, env, server, tmp_path, monkeypatch):
-    server.add_corpus(FILES[:8], delay=0.1)
+    server.add_corpus(FILES[:8], delay=0.15)
     feed = server.url("/feed.xml")
+    engine = make_engine(db_url)
     a = spawn(env, "refresh", feed)
+    # the second starts while the first runs (its run row exists: it holds the lock)
+    wait_for(lambda: count(engine, "SELECT count(*) FROM etl_runs WHERE status = 'running'"), timeout=60)
     b = spawn(env, "refresh", feed)
     (_, err_a), (_, err_b) = a.communicate(timeout=120), b.communicate(timeout=120)
     assert (a.returncode, b.returncode) == (0, 0), err_a + err_b
-    assert "waiting for the running refresh to finish" in err_a + err_b
-    engine = make_engine(db_url)
+    assert "waiting for the running refresh to finish" in err_b
     with engine.connect() as c:
         runs = c.execute(
             select(EtlRun.started_at, EtlRun.finished_at, EtlRun.releases_new).order_by(EtlRun.id)
