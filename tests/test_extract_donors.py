@@ -34,7 +34,9 @@ def donors_in(sentence: str, lang: str) -> list[str]:
         ("le gouvernement néerlandais livrera des obusiers", "fr", ["NLD"]),
         ("Nederland gaat zwaar materieel leveren aan Oekraïne.", "nl", ["NLD"]),
         ("Duitsland en Frankrijk leveren tanks.", "nl", ["DEU", "FRA"]),
-        ("Danmark har underskrevet en aftale med Norge og Tyskland.", "da", ["DNK", "NOR", "DEU"]),
+        ("Danmark donerer sammen med Norge og Tyskland artilleri.", "da", ["DNK", "NOR", "DEU"]),
+        ("Denmark, together with Norway, will donate artillery.", "en", ["DNK", "NOR"]),
+        ("Denmark signed a letter of intent with Slovakia.", "en", ["DNK"]),  # a partner, not a donor
         ("Danmarks donation til Ukraine.", "da", ["DNK"]),
     ],
 )

@@ -249,3 +249,12 @@ def test_a_package_total_is_not_a_cumulative_total():
 def test_launchers_take_the_system_category():
     out = run("Germany will send two Patriot launchers and 40 Marder infantry fighting vehicles to Ukraine.", publisher="NATO")
     assert [(a.category, a.quantity) for a in out] == [("air_defence", 2), ("armoured_vehicles", 40)]
+
+
+def test_share_of_a_joint_amount_goes_to_the_donors_row():
+    text = ("Norway, Denmark and Germany have signed a letter of intent with Slovakia to jointly finance the production "
+            "of 16 Zuzana 2 self-propelled howitzers for Ukraine. The total cost is approximately 92 million euros, "
+            "of which Norway will contribute around 30 million euros.")
+    out = run(text, publisher="Norwegian Ministry of Defence")
+    assert [(a.donor_code, a.category, a.quantity, a.value) for a in out] == [
+        ("NOR", "artillery", 16, 30_000_000), ("DNK", "artillery", 16, None), ("DEU", "artillery", 16, None)]

@@ -102,6 +102,8 @@ def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
         return "for" if has_for else "glue"
     if has_for and other <= 2:
         return "for"
+    if other == 1 and not any(lex.w["list_words"].fullmatch(t) for t in toks):
+        return "adj"  # one adjective between two mentions of one noun phrase
     return "other"
 
 
@@ -128,6 +130,8 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
                 merged_cat = it.category if it.category in ammo_exc else prev.category
             elif kind in ("glue", "for"):
                 merged_cat = min((prev.category, it.category), key=lambda c: prio.get(c, 99))
+            elif kind == "adj" and prev.category == it.category and not (prev.named and it.named):
+                merged_cat = prev.category  # "Zuzana 2 self-propelled howitzers"
             elif kind == "list":
                 txt = st[it.start : it.end]
                 if it.single_word and not it.named and lex.w["heads"].fullmatch(txt) and not prev.single_word \
@@ -451,8 +455,11 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     new_rows.append(Row(donors[0], it.category, txt, it.quantity, None, None, day, i, s0, e0, conf))
             if money and not is_component:
                 m = money[0]
+                if len(money) > 1 and d.codes:  # "92 million, of which Norway contributes 30 million"
+                    first_donor = lex.donor_re.search(st, cs, ce)
+                    m = next((x for x in money if first_donor and x.start > first_donor.end()), m)
                 pkg = lex.w["package"].search(st, cs, ce)
-                if anaphoric and not items and recent:
+                if (anaphoric or lex.w["share"].search(st, cs, ce)) and not items and recent:
                     # "This aid is valued at ...", "Of this, Denmark contributes ...": the earlier rows' value
                     targets = [r for r in recent if r.donor in donors and not r.total]
                     if targets and all(r.value is None for r in targets):
