@@ -258,3 +258,10 @@ def test_share_of_a_joint_amount_goes_to_the_donors_row():
     out = run(text, publisher="Norwegian Ministry of Defence")
     assert [(a.donor_code, a.category, a.quantity, a.value) for a in out] == [
         ("NOR", "artillery", 16, 30_000_000), ("DNK", "artillery", 16, None), ("DEU", "artillery", 16, None)]
+
+
+def test_seller_is_not_a_donor():
+    out = run("The Netherlands will purchase refurbished T-72 tanks for Ukraine from the Czech Republic.", publisher="NATO")
+    assert [(a.donor_code, a.category) for a in out] == [("NLD", "tanks")]
+    out = run("Ukraine will receive F-16s from Denmark.", publisher="NATO")
+    assert [(a.donor_code, a.category) for a in out] == [("DNK", "aircraft")]

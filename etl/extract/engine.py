@@ -233,6 +233,8 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
         after = st[m.end() : m.end() + 40]
         if lex.ends["not_donor_before"].search(before) or lex.starts["not_donor_after"].match(after):
             continue
+        if codes and lex.ends["source_before"].search(before):
+            continue  # "The Netherlands will buy tanks from the Czech Republic": the seller
         if re.search(r"(?:[A-Z][\w-]+,\s|[A-Z][\w-]+\s\()\Z", before):  # "Ramstein, Germany", "Ramstein (Allemagne)"
             prev_word = re.search(r"([A-Z][\w-]+)[,\s(]+\Z", before).group(1)
             if not lex.donor_re.fullmatch(prev_word):

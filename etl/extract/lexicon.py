@@ -165,7 +165,7 @@ def _compile(lang: str) -> Lexicon:
                                       re.IGNORECASE)
     # "<prep> [article]" right before a donor mention / after it
     art = r"(?:\s+(?:the|l['’]|la|le|les|de|den|det|het)\s*)?"
-    for key in ("not_donor_before", "recipient_before", "agent"):
+    for key in ("not_donor_before", "recipient_before", "agent", "source_before"):
         lex.ends[key] = re.compile(r"(?<![\w])" + _alt(words.get(key, [])) + art + r"\s*\Z", re.IGNORECASE)
     lex.ends["possessive"] = re.compile(
         r"(?<![\w])" + _alt(words.get("recipient_possessive_before", [])) + r"\s+\Z", re.IGNORECASE
