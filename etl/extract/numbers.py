@@ -57,18 +57,14 @@ def word_value(phrase: str, lex: lx.Lexicon) -> float | None:
     if p in lex.number_values:
         return float(lex.number_values[p])
     if lex.text2num:
-        try:
-            from text_to_num import text2num
+        from text_to_num import text2num
 
-            return float(text2num(p, lex.lang))
-        except Exception:
-            pass
-        try:  # "twenty three" read word by word is not a number; try the single words
-            from text_to_num import text2num
-
-            return float(text2num(p.replace(" ", "-"), lex.lang))
-        except Exception:
-            return None
+        for cand in (p, p.replace(" ", "-")):  # "twenty three" is also written "twenty-three"
+            try:
+                return float(text2num(cand, lex.lang))
+            except Exception:  # text2num raises ValueError (and others) on non-numbers
+                continue
+        return None
     total = 0.0
     for part in re.split(r"[- ]+", p):
         if part in lex.number_values:
