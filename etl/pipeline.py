@@ -193,12 +193,28 @@ def _process_pool(workers: int):
         ctx.set_forkserver_preload(["etl.worker"])  # imported and warmed once, before any fork
     else:
         ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+    )
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     # Ctrl-C reaches the whole process group: the parent decides, workers just stop when told
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed with SIGKILL cannot tell its workers; they hold their task queue open
+    # themselves, so they would wait on it forever. A watchdog ends them when the parent is gone.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watchdog").start()
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid was reused by someone else's process
+            os._exit(0)
 
 
 # ---------------------------------------------------------------------------------------------
