@@ -265,3 +265,9 @@ def test_seller_is_not_a_donor():
     assert [(a.donor_code, a.category) for a in out] == [("NLD", "tanks")]
     out = run("Ukraine will receive F-16s from Denmark.", publisher="NATO")
     assert [(a.donor_code, a.category) for a in out] == [("DNK", "aircraft")]
+
+
+def test_aggressor_as_subject_is_not_the_publishers_aid():
+    assert run("Russia has deployed Iranian drones and missiles against Ukraine.") == []
+    assert run("Moscou a déployé des drones iraniens contre l'Ukraine, et la Russie a envoyé des missiles.",
+               publisher="Ministère des Armées", lang="fr") == []

@@ -214,7 +214,7 @@ def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Mone
 @dataclass(slots=True)
 class Donors:
     codes: list[str]
-    collective: bool
+    collective: bool  # a collective ("Allies") or an aggressor ("Russia") is the subject: no implicit donor
 
 
 def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str]) -> Donors:
@@ -223,8 +223,12 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
     trig = lex.w["trigger"].search(st, cs, ce)
     subject_end = trig.start() if trig else ce
     codes: list[str] = []
+    aggressor_subject = False
+    recipient = lx.common()["donors"]["recipient"]
     for m in lex.donor_re.finditer(st, cs, ce):
         code = lx.donor_code(lex, m.group())
+        if code in never and code != recipient and m.start() < subject_end:
+            aggressor_subject = True  # "Russia has deployed Iranian drones"
         if not code or code in never or code in excluded:
             continue
         if any(a <= m.start() < b for a, b in coll):
@@ -245,7 +249,9 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
     if any(c not in orgs for c in codes):
         codes = [c for c in codes if c not in orgs]
     # a collective counts as the subject only before the verb ("Allies have provided ...")
-    return Donors(codes, any(a < subject_end for a, _ in coll))
+    am = lex.w["aggressor"].search(st, cs, ce)
+    aggressor_subject = aggressor_subject or bool(am and am.start() < subject_end)
+    return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll))
 
 
 def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
@@ -406,10 +412,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 donors = [ov]
             elif d.codes:
                 donors = d.codes
-            elif prev_donors:
-                donors = prev_donors
             elif d.collective:
                 donors = []
+            elif prev_donors:
+                donors = prev_donors
             elif in_list and list_ctx:
                 donors = list_ctx[0]
             elif anaphoric and recent:
