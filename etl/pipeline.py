@@ -209,12 +209,23 @@ def _worker_init(parent: int) -> None:
 def _watch_parent(parent: int, every: float = 1.0) -> None:
     while True:
         time.sleep(every)
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
+        if not _alive(parent):
             os._exit(0)
-        except PermissionError:  # the pid was reused by someone else's process
-            os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs: not gone, not someone else's (reused pid), not a zombie (killed,
+    waiting for its own parent to reap it)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc (macOS...): os.kill's answer is all there is
+        return True
+    return state not in (b"Z", b"X")
 
 
 # ---------------------------------------------------------------------------------------------

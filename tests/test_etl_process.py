@@ -338,3 +338,44 @@ def test_refresh_after_a_postgres_restart(pg_admin_url, pg_server, monkeypatch):
     finally:
         engine.dispose()
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if marker.encode() in (d / "environ").read_bytes():
+                    found.append(int(d.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_sigkill_leaves_no_worker_processes(sqlite_url, tmp_path):
+    """With worker processes (parse_workers = 2), a SIGKILLed refresh leaves no orphans behind."""
+    import uuid
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(300):
+        src = FILES[i % len(FILES)]
+        (folder / f"{i:04d}_{src.name}").write_text(src.read_text(encoding="utf-8") + f"\nCopy {i}.\n")
+    sources = tmp_path / "sources.toml"
+    sources.write_text("[settings]\nparse_workers = 2\n")
+    marker = f"AIDTRACKER_TEST_MARK={uuid.uuid4().hex}"
+    env = dict(
+        os.environ, DATABASE_URL=sqlite_url, AIDTRACKER_SOURCES=str(sources), AIDTRACKER_TEST_FAKE_EXTRACT="1"
+    )
+    env[marker.split("=")[0]] = marker.split("=")[1]
+    child = spawn(env, "refresh", str(folder))
+    engine = make_engine(sqlite_url)
+    try:
+        wait_for(lambda: count(engine, "SELECT count(*) FROM releases") >= 5, timeout=60)
+        assert len(_processes_with(marker)) >= 3  # the refresh, the forkserver, its workers
+    finally:
+        child.kill()
+        child.communicate(timeout=30)
+    wait_for(lambda: not _processes_with(marker), timeout=15, step=0.2)
+    engine.dispose()
