@@ -271,3 +271,9 @@ def test_aggressor_as_subject_is_not_the_publishers_aid():
     assert run("Russia has deployed Iranian drones and missiles against Ukraine.") == []
     assert run("Moscou a déployé des drones iraniens contre l'Ukraine, et la Russie a envoyé des missiles.",
                publisher="Ministère des Armées", lang="fr") == []
+
+
+def test_weak_verbs_need_the_recipient():
+    assert run("Germany will buy 35 F-35 fighter jets for its air force. Ukraine was discussed.", publisher="NATO") == []
+    out = run("Germany will buy 35 F-16 fighter jets for Ukraine.", publisher="NATO")
+    assert [(a.donor_code, a.category, a.quantity) for a in out] == [("DEU", "aircraft", 35)]

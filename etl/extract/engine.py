@@ -405,7 +405,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         sent_rows: list[Row] = []
         for cs, ce in _clauses(st, lex):
             d = _find_donors(st, cs, ce, lex, excluded)
-            trig = bool(lex.w["trigger"].search(st, cs, ce))
+            trig = bool(lex.w["strong_trigger"].search(st, cs, ce)) or bool(
+                lex.w["weak_trigger"].search(st, cs, ce)
+                and (anaphoric or in_list or lex.recipient_re.search(st) or lex.w["share"].search(st, cs, ce)))
+            # weak verbs ("buy", "finance") count with the recipient named or when referring back
             sent_trigger = sent_trigger or trig
             ov = next((code for rx, code in override if rx.search(st, cs, ce)), None)
             if ov:

@@ -154,7 +154,10 @@ def _compile(lang: str) -> Lexicon:
 
     words = data.get("words", {})
     lex.w["collective"] = re.compile(r"(?<![\w-])" + _alt(words.get("collective", [])) + r"(?![\w-])", re.IGNORECASE)
-    for key in ("package", "trigger", "vague", "umbrella", "heads", "list_words", "coord", "share", "aggressor", "glue",
+    lex.w["trigger"] = _words(words.get("trigger", []) + words.get("weak_trigger", []))  # either kind
+    lex.w["strong_trigger"] = _words(words.get("trigger", []))
+    lex.w["weak_trigger"] = _words(words.get("weak_trigger", []))
+    for key in ("package", "vague", "umbrella", "heads", "list_words", "coord", "share", "aggressor", "glue",
                 "for_words", "financial_cues", "humanitarian_cues"):
         lex.w[key] = _words(words.get(key, []))
     lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
