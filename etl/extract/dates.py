@@ -4,7 +4,8 @@
     >>> resolve_date("Derudover har regeringen i fredags fået opbakning", dt.date(2022, 10, 2), "da")
     datetime.date(2022, 9, 30)
 
-Absolute dates ("on 3 March 2022", "le 3 mars 2022", "April 21, 2023") are read with dateparser;
+Absolute dates ("on 3 March 2022", "le 3 mars 2022", "April 21, 2023") are found with a regex of babel's
+month names and read with dateparser;
 "yesterday"/"today" and weekdays ("last Friday", "i fredags", "vendredi dernier") are resolved
 against the release date with the per-language word lists of the lexicon (`[dates]`).
 """
@@ -20,26 +21,27 @@ _MAX_BACK = dt.timedelta(days=366)
 
 
 def _parse_abs(m: re.Match, lex: lx.Lexicon) -> dt.date | None:
+    """A full date found by the lexicon's date regex, read with dateparser (the month table of babel
+    when dateparser cannot read it)."""
+    try:
+        import dateparser
+
+        d = dateparser.parse(m.group(), languages=list(dict.fromkeys([lex.lang, "en"])),
+                             settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DAY_OF_MONTH": "first"})
+        if d:
+            return d.date()
+    except Exception:  # dateparser raises on odd input; the table below still applies
+        pass
     g = m.groupdict()
     try:
         if g.get("y3"):
             return dt.date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
-        day = int(g.get("d1") or g.get("d2"))
-        month_name = (g.get("m1") or g.get("m2") or "").lower().rstrip(".")
-        year = int(g.get("y1") or g.get("y2"))
-        month = lex.months.get(month_name)
+        month = lex.months.get((g.get("m1") or g.get("m2") or "").lower().rstrip("."))
         if month:
-            return dt.date(year, month, day)
+            return dt.date(int(g.get("y1") or g.get("y2")), month, int(g.get("d1") or g.get("d2")))
     except (TypeError, ValueError):
         return None
-    try:  # anything the month table does not know: dateparser
-        import dateparser
-
-        d = dateparser.parse(m.group(), languages=[lex.lang, "en"],
-                             settings={"REQUIRE_PARTS": ["day", "month", "year"], "STRICT_PARSING": True})
-        return d.date() if d else None
-    except Exception:
-        return None
+    return None
 
 
 def absolute_dates(text: str, lang: str | None) -> list[dt.date]:
