@@ -237,6 +237,7 @@ class RollupState(Base):
     announcements: Mapped[int] = mapped_column(Integer)
     max_announcement_id: Mapped[int | None] = mapped_column(Integer)
     releases: Mapped[int] = mapped_column(Integer)
+    releases_pledges: Mapped[int | None] = mapped_column(Integer)  # releases holding a first mention
 
 
 class RollupRelease(Base):

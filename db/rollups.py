@@ -187,6 +187,11 @@ def refresh_rollups(conn: Connection) -> None:
         .select_from(A.join(R, R.c.id == A.c.release_id))
         .where(current_release_condition())
     ).scalar_one()
+    releases_pledges = conn.execute(
+        select(func.count(func.distinct(A.c.release_id))).select_from(
+            A.join(P, P.c.first_announcement_id == A.c.id)
+        )
+    ).scalar_one()
     conn.execute(
         insert(RS).values(
             id=1,
@@ -194,5 +199,6 @@ def refresh_rollups(conn: Connection) -> None:
             announcements=n,
             max_announcement_id=max_id,
             releases=releases,
+            releases_pledges=releases_pledges,
         )
     )

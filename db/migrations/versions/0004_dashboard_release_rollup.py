@@ -1,5 +1,5 @@
 """Dashboard: rollup_releases (release x month x donor with category bitmasks) for release counts;
-measures at minimum confidences 0.5, 0.7 and 0.9 in rollup_monthly.
+measures at minimum confidences 0.5, 0.7 and 0.9 in rollup_monthly; rollup_state.releases_pledges.
 
 Revision ID: 0004
 Revises: 0003
@@ -37,6 +37,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_rollup_releases_donor_month", "rollup_releases", ["donor_code", "month"])
     op.create_index("ix_rollup_releases_month", "rollup_releases", ["month"])
+    op.add_column("rollup_state", sa.Column("releases_pledges", sa.Integer(), nullable=True))
     for level in LEVELS:
         op.add_column("rollup_monthly", sa.Column(f"mentions_{level}", sa.Integer(), nullable=True))
         op.add_column("rollup_monthly", sa.Column(f"pledges_{level}", sa.Integer(), nullable=True))
@@ -45,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rollup_state") as batch:
+        batch.drop_column("releases_pledges")
     with op.batch_alter_table("rollup_monthly") as batch:
         for level in LEVELS:
             for name in ("mentions", "pledges", "value_eur_mentions", "value_eur_pledges"):
