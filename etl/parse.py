@@ -416,6 +416,11 @@ def looks_like_html(text: str, strict: bool = False) -> bool:
     return len(_HTML_TAGS.findall(head)) >= 3
 
 
+# Above this size (about 3 MB of HTML; real releases are under 1 MB) trafilatura takes minutes
+# (a 19 MB page: 89 s and 700 MB), the linear lxml fallback seconds.
+TRAFILATURA_MAX_CHARS = 3_000_000
+
+
 def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
     import trafilatura
 
@@ -423,6 +428,8 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html, count=1)
     doc = None
     try:
+        if len(html) > TRAFILATURA_MAX_CHARS:  # its time grows faster than the page: plain text only
+            raise ValueError("page too large for trafilatura")
         doc = trafilatura.bare_extraction(
             html,
             url=url,
@@ -441,21 +448,24 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
     except Exception:  # trafilatura gave up on this page; the plain fallback below may still read it
         doc = None
     body = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    fallback: dict[str, str] = {}
     if not body:
-        body = _fallback_html_text(html)
+        body, fallback = _fallback_html(html)
     if not body:
         raise ReleaseError("no main text found in the HTML page")
     body = _drop_cookie_lines(normalize_text(body)).strip()
     if not body:
         raise ReleaseError("no main text found in the HTML page")
-    title = normalize_text(getattr(doc, "title", None) or "").strip() or None
+    title = normalize_text(getattr(doc, "title", None) or fallback.get("title") or "").strip() or None
     if title and not _title_in(title, body):
         text = f"{title}\n\n{body}"
     else:
         text = body
     m = _HTML_LANG.search(html[:20000])
     language = m.group(1).lower() if m else detect_language(text)
-    published = _iso_date(getattr(doc, "date", None)) or find_publication_date(text)
+    published = (
+        _iso_date(getattr(doc, "date", None)) or _iso_date(fallback.get("date")) or find_publication_date(text)
+    )
     return ReleaseText(
         source=source,
         text=text,
@@ -463,7 +473,7 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
         language=language,
         publisher=(getattr(doc, "sitename", None) or None),
         title=title or _first_line(text),
-        source_url=(getattr(doc, "url", None) or url or None),
+        source_url=(getattr(doc, "url", None) or fallback.get("url") or url or None),
         meta={},
     )
 
@@ -509,14 +519,37 @@ _BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
                "blockquote", "pre", "dd", "dt", "td", "th", "main", "ul", "ol", "table"}  # fmt: skip
 
 
+_META_DATE_XPATH = (
+    "//meta[@property='article:published_time' or @name='date' or @name='dcterms.date' or "
+    "@name='DC.date.issued' or @itemprop='datePublished' or @name='publication_date']/@content"
+)
+
+
 def _fallback_html_text(html: str) -> str:
-    """Text of the page body without scripts, styles, menus, footers and banners."""
+    return _fallback_html(html)[0]
+
+
+def _fallback_html(html: str) -> tuple[str, dict[str, str]]:
+    """Text of the page body without scripts, styles, menus, footers and banners, and the
+    page's title, canonical URL and date from its head. Linear in the page (lxml only)."""
     import lxml.html
 
     try:
         root = lxml.html.document_fromstring(html)
     except Exception:
-        return ""
+        return "", {}
+    found: dict[str, str] = {}
+    try:
+        title = root.findtext(".//title")
+        if title and title.strip():
+            found["title"] = " ".join(title.split())
+        for href in root.xpath("//link[@rel='canonical']/@href")[:1]:
+            if str(href).startswith(("http://", "https://")):
+                found["url"] = str(href).strip()
+        for content in root.xpath(_META_DATE_XPATH)[:1]:
+            found["date"] = str(content).strip()[:10]
+    except Exception:  # metadata is a bonus: never lose the text over it
+        pass
     for el in list(root.iter(*_DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
@@ -542,7 +575,7 @@ def _fallback_html_text(html: str) -> str:
         if el.tail:
             parts.append(el.tail)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for line in lines if line), found
 
 
 # ---------------------------------------------------------------------------------------------
