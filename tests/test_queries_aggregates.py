@@ -284,3 +284,30 @@ def test_export_rows(engine):
     assert first[:7] == ("/data/r2.txt", "Netherlands", "NLD", "Ukraine", "UKR", "tanks", "lethal")
     assert first[11] == "2023-02-15"
     assert len(list(iter_export(engine, Filters(mentions=True)))) == 6
+
+
+def test_empty_database_and_repeated_refresh(migrated_engine):
+    with migrated_engine.begin() as conn:
+        refresh_rollups(conn)
+        refresh_rollups(conn)
+    with migrated_engine.connect() as conn:
+        assert rollups_fresh(conn)
+        assert aggregate(conn, Filters(), ("donor_code",)) == []
+        assert aggregate(conn, Filters(), ()) == [{"n": 0, "value_eur": None}]
+        assert release_count(conn, Filters()) == 0
+        assert table_page(conn, Filters(), 0, 50) == ([], 0)
+
+
+def test_refresh_is_idempotent(engine):
+    with engine.connect() as conn:
+        before = [
+            aggregate(conn, Filters(mentions=m), ("month", "donor_code", "category_code")) for m in (0, 1)
+        ]
+    with engine.begin() as conn:
+        refresh_rollups(conn)
+    with engine.connect() as conn:
+        after = [
+            aggregate(conn, Filters(mentions=m), ("month", "donor_code", "category_code")) for m in (0, 1)
+        ]
+        assert release_count(conn, Filters()) == 3 and release_count(conn, Filters(mentions=True)) == 3
+    assert before == after
