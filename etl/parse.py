@@ -464,7 +464,9 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
     m = _HTML_LANG.search(html[:20000])
     language = m.group(1).lower() if m else detect_language(text)
     published = (
-        _iso_date(getattr(doc, "date", None)) or _iso_date(fallback.get("date")) or find_publication_date(text)
+        _iso_date(getattr(doc, "date", None))
+        or _iso_date(fallback.get("date"))
+        or find_publication_date(text)
     )
     return ReleaseText(
         source=source,
@@ -523,10 +525,6 @@ _META_DATE_XPATH = (
     "//meta[@property='article:published_time' or @name='date' or @name='dcterms.date' or "
     "@name='DC.date.issued' or @itemprop='datePublished' or @name='publication_date']/@content"
 )
-
-
-def _fallback_html_text(html: str) -> str:
-    return _fallback_html(html)[0]
 
 
 def _fallback_html(html: str) -> tuple[str, dict[str, str]]:

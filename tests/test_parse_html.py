@@ -188,3 +188,37 @@ def test_unmarked_cookie_notice_dropped():
     )
     r = parse_release_bytes(html.encode(), "u", "text/html")
     assert "BANNER" not in r.text and "The vehicles will be delivered" in r.text
+
+
+def test_very_large_page_is_read_in_linear_time():
+    """trafilatura's time grows faster than the page: past TRAFILATURA_MAX_CHARS the lxml reader."""
+    import time
+
+    from etl.parse import TRAFILATURA_MAX_CHARS
+
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: Denmark donates Leopard tanks to Ukraine, the ministry said in a statement.</p>\n"
+        for i in range(TRAFILATURA_MAX_CHARS // 90 + 1000)
+    )
+    html = (
+        '<html lang="en"><head><title>Denmark donates tanks</title>'
+        '<link rel="canonical" href="https://www.fmn.dk/en/news/tanks/">'
+        '<meta property="article:published_time" content="2023-03-03T09:00:00+01:00">'
+        "<script>var SCRIPT_MARKER = 1;</script></head><body>"
+        "<nav>NAV_MARKER home news</nav><div class='cookie-banner'>COOKIE_MARKER</div>"
+        f"<main><article><h1>Denmark donates tanks</h1>{paragraphs}</article></main>"
+        "<footer>FOOTER_MARKER contact</footer></body></html>"
+    )
+    assert len(html) > TRAFILATURA_MAX_CHARS
+    t0 = time.perf_counter()
+    r = parse_release_bytes(html.encode(), "u", "text/html")
+    assert time.perf_counter() - t0 < 20
+    assert r.text.startswith("Denmark donates tanks\nParagraph 0: Denmark donates")
+    for marker in ("SCRIPT_MARKER", "NAV_MARKER", "COOKIE_MARKER", "FOOTER_MARKER"):
+        assert marker not in r.text
+    assert (r.title, r.source_url, r.published, r.language) == (
+        "Denmark donates tanks",
+        "https://www.fmn.dk/en/news/tanks/",
+        dt.date(2023, 3, 3),
+        "en",
+    )
