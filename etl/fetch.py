@@ -339,7 +339,7 @@ def feed_entries(
         link = urljoin(base_url, link.strip())
         reason = refuse_scheme(link)
         if reason:
-            refused.append(f"feed {base_url}: entry refused: {reason}")
+            refused.append(" ".join(f"feed {base_url}: entry refused: {reason}".split()))  # one line
             continue
         title = e.get("title", "") or ""
         if pattern is not None and not pattern.search(f"{title}\n{e.get('summary', '')}\n{link}"):
