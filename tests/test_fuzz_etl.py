@@ -126,8 +126,9 @@ def nasty_corpus(folder: Path) -> dict[str, str]:
             "none",
         ),
         "invisible.txt": (
-            "".join(c + (INVISIBLE[i % len(INVISIBLE)] if c.isalpha() else "") for i, c in enumerate(GOOD_EN))
-            .encode(),
+            "".join(
+                c + (INVISIBLE[i % len(INVISIBLE)] if c.isalpha() else "") for i, c in enumerate(GOOD_EN)
+            ).encode(),
             "rows",
         ),  # fmt: skip
         "bidi_override.html": (
@@ -201,7 +202,9 @@ def test_nasty_corpus_through_extract_is_bounded(tmp_path):
     assert SECRET not in res["stdout"] + res["stderr"]
     # the good file among them gives exactly what it gives alone
     alone = measured(
-        [sys.executable, "-m", "aidtracker.cli", "extract", str(folder / "zz_good_sample.txt")], tmp_path, env=env
+        [sys.executable, "-m", "aidtracker.cli", "extract", str(folder / "zz_good_sample.txt")],
+        tmp_path,
+        env=env,
     )
     assert [json.loads(x) for x in alone["stdout"].splitlines()] == rows["zz_good_sample.txt"]
     print(f"nasty corpus: {len(expected)} files, {res['wall']:.1f} s, peak {res['peak_mb']:.0f} MB RSS")
@@ -244,7 +247,9 @@ ATTRS = st.sampled_from(
 def _html(children) -> st.SearchStrategy[str]:
     return st.one_of(
         st.builds(lambda t, a, c: f"<{t}{a}>{''.join(c)}</{t}>", TAGS, ATTRS, st.lists(children, max_size=5)),
-        st.builds(lambda t, a, c: f"<{t}{a}>{''.join(c)}", TAGS, ATTRS, st.lists(children, max_size=3)),  # unclosed
+        st.builds(
+            lambda t, a, c: f"<{t}{a}>{''.join(c)}", TAGS, ATTRS, st.lists(children, max_size=3)
+        ),  # unclosed
     )
 
 
@@ -252,15 +257,28 @@ FRAGMENT = st.recursive(
     st.one_of(
         st.lists(WORDS, min_size=1, max_size=12).map(" ".join),
         st.text(max_size=30),
-        st.sampled_from(["<br>", "<!-- c -->", "<![CDATA[x]]>", "<script>Denmark tanks Ukraine</script>",
-                         "<style>p{}</style>", "</div>", "<p", "<!DOCTYPE html>", "<?xml version='1.0'?>"]),
+        st.sampled_from(
+            [
+                "<br>",
+                "<!-- c -->",
+                "<![CDATA[x]]>",
+                "<script>Denmark tanks Ukraine</script>",
+                "<style>p{}</style>",
+                "</div>",
+                "<p",
+                "<!DOCTYPE html>",
+                "<?xml version='1.0'?>",
+            ]
+        ),
     ),  # fmt: skip
     _html,
     max_leaves=40,
 )
 DOCUMENT = st.builds(
     lambda head, lang, body: f"<!DOCTYPE html><html{lang}><head>{head}</head><body>{body}</body></html>",
-    st.sampled_from(["", "<title>Aid & <b>tanks</b></title>", '<meta charset="latin-1">', "<base href='file:///'>"]),
+    st.sampled_from(
+        ["", "<title>Aid & <b>tanks</b></title>", '<meta charset="latin-1">', "<base href='file:///'>"]
+    ),
     st.sampled_from(["", ' lang="en"', ' lang="fr"', ' lang="zz"']),
     FRAGMENT,
 )
@@ -282,8 +300,12 @@ def _check_release(data: bytes, content_type: str | None) -> None:
     assert time.monotonic() - started < 20
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(doc=DOCUMENT, content_type=st.sampled_from([None, "text/html", "text/html; charset=utf-16", "text/plain"]))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(
+    doc=DOCUMENT, content_type=st.sampled_from([None, "text/html", "text/html; charset=utf-16", "text/plain"])
+)
 def test_generated_html_never_escapes_as_an_exception(doc, content_type):
     _check_release(doc.encode("utf-8", "surrogatepass"), content_type)
 
@@ -321,12 +343,16 @@ def test_generated_feeds_yield_only_http_links(links, atom):
     if atom:
         items = "".join(f"<entry><title>t</title><link href={quoteattr(x)}/><id>{i}</id></entry>"
                         for i, x in enumerate(links))  # fmt: skip
-        body = f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>f</title>{items}</feed>'
+        body = (
+            f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>f</title>{items}</feed>'
+        )
     else:
         items = "".join(f"<item><title>t</title><link>{escape(x)}</link></item>" for x in links)
         body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'
     try:
-        entries, refused = feed_entries(body.encode("utf-8", "surrogatepass"), "http://127.0.0.1:9/news/feed.xml")
+        entries, refused = feed_entries(
+            body.encode("utf-8", "surrogatepass"), "http://127.0.0.1:9/news/feed.xml"
+        )
     except FetchError as exc:
         assert "\n" not in str(exc)
         return
@@ -361,7 +387,12 @@ def test_feed_with_entity_tricks_expands_nothing():
 @pytest.mark.parametrize("n", [10_000])
 def test_deep_nesting_does_not_overflow_the_stack(n):
     """A page nested deeper than any parser's recursion limit: a result or one clear line."""
-    html = "<html><body>" + "<div><table><tr><td>" * n + "Denmark donates 10 tanks to Ukraine." + "</body></html>"
+    html = (
+        "<html><body>"
+        + "<div><table><tr><td>" * n
+        + "Denmark donates 10 tanks to Ukraine."
+        + "</body></html>"
+    )
     started = time.monotonic()
     try:
         r = parse_release_bytes(html.encode(), "deep.html", "text/html")
