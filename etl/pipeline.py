@@ -89,6 +89,7 @@ class RunResult:
     added: int = 0
     removed: int = 0
     feeds_failed: int = 0
+    worker_cpu: float = 0.0  # CPU seconds spent in worker processes (parse + extract)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -162,8 +163,11 @@ def parse_and_extract(data: bytes, source: str, content_type: str | None, url: s
     return release, found, None
 
 
-def parse_and_extract_many(args: list[tuple]) -> list[tuple]:
-    return [parse_and_extract(*a) for a in args]
+def parse_and_extract_many(args: list[tuple]) -> tuple[list[tuple], float]:
+    """A batch for a worker process: the results, and the CPU seconds they took."""
+    start = time.process_time()
+    out = [parse_and_extract(*a) for a in args]
+    return out, time.process_time() - start
 
 
 def _parse_item(item: Item) -> Item:
@@ -518,8 +522,9 @@ class Refresh:
             if procs is not None:
                 procs.shutdown(wait=True, cancel_futures=True)
 
-    @staticmethod
-    def _parse_in_pool(procs, items: Iterable[Item], window: int, batch_size: int = 8) -> Iterator[Item]:
+    def _parse_in_pool(
+        self, procs, items: Iterable[Item], window: int, batch_size: int = 8
+    ) -> Iterator[Item]:
         """Parse+extract in worker processes, `batch_size` releases per task (the per-task
         overhead of a process pool is close to the cost of one small release), results in input
         order. A broken pool (a worker killed, an unpicklable value) falls back to this process."""
@@ -544,7 +549,9 @@ class Refresh:
             results = None
             if fut is not None:
                 try:
-                    results = iter(fut.result())
+                    batch_results, cpu = fut.result()
+                    results = iter(batch_results)
+                    self.result.worker_cpu += cpu
                 except Exception as exc:
                     log.warning("worker processes failed (%s): parsing in this process", exc)
                     broken = True
