@@ -449,6 +449,10 @@ def _parse_html(html: str, source: str, url: str | None) -> ReleaseText:
         doc = None
     body = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     fallback: dict[str, str] = {}
+    if len(body) < 2000 and html.count("<", 0, 1_000_000) > 256 and _too_deep(html):
+        # libxml2 cuts trees at depth 256, so both trafilatura and lxml see part of the page:
+        # a streaming reader has no depth limit
+        body = _stream_html_text(html) or body
     if not body:
         body, fallback = _fallback_html(html)
     if not body:
@@ -521,6 +525,61 @@ _BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
                "blockquote", "pre", "dd", "dt", "td", "th", "main", "ul", "ol", "table"}  # fmt: skip
 
 
+def _too_deep(html: str) -> bool:
+    """Whether libxml2 hits its nesting limit on this page."""
+    import lxml.html
+
+    parser = lxml.html.HTMLParser()
+    try:
+        lxml.html.document_fromstring(html, parser=parser)
+    except Exception:
+        return False
+    return any("depth" in (e.message or "").lower() for e in parser.error_log)
+
+
+def _stream_html_text(html: str) -> str:
+    """Last resort: text outside scripts, styles, menus and footers, by html.parser (no tree)."""
+    from html.parser import HTMLParser
+
+    skip_tags = set(_DROP_TAGS)
+    block_tags = _BLOCK_TAGS
+
+    class Collector(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in skip_tags:
+                self.skip += 1
+            elif tag in block_tags:
+                self.parts.append("\n")
+
+        def handle_startendtag(self, tag, attrs):
+            if tag in block_tags:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in skip_tags:
+                self.skip = max(0, self.skip - 1)
+            elif tag in block_tags:
+                self.parts.append("\n")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    c = Collector()
+    try:
+        c.feed(html)
+        c.close()
+    except Exception:
+        return ""
+    lines = (" ".join(line.split()) for line in "".join(c.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 _META_DATE_XPATH = (
     "//meta[@property='article:published_time' or @name='date' or @name='dcterms.date' or "
     "@name='DC.date.issued' or @itemprop='datePublished' or @name='publication_date']/@content"
@@ -532,10 +591,13 @@ def _fallback_html(html: str) -> tuple[str, dict[str, str]]:
     page's title, canonical URL and date from its head. Linear in the page (lxml only)."""
     import lxml.html
 
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=parser)
     except Exception:
         return "", {}
+    if any("depth" in (e.message or "").lower() for e in parser.error_log):
+        return "", {}  # libxml2 cut the tree at its depth limit: the streaming reader will do
     found: dict[str, str] = {}
     try:
         title = root.findtext(".//title")
