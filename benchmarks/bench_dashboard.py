@@ -8,8 +8,8 @@ Builds the database once (kept in benchmarks/.data/, reused while its row count 
 --rebuild to start again), refreshes the rollups as the ETL does, then measures:
 
 - baseline: the naive `SELECT donor_code, category_code, count(*) FROM announcements GROUP BY 1, 2`;
-- each callback of a filter change (headline, donor chart + map, category chart, time chart, first
-  table page) through the functions the callbacks call, with the cache cold for every call;
+- each callback of a filter change (headline, release count, donor chart + map, category chart,
+  time chart, first table page) through the functions the callbacks call, with the cache cold for every call;
 - first page load: transferred bytes with gzip (Flask test client: the page, its scripts and
   styles, the layout, the dependencies and the map outline);
 - the CSV export of every row (1,000,000 at the default size): peak memory in a subprocess.
@@ -263,7 +263,7 @@ SCENARIOS = [
     "",
 ]
 FALLBACK = ["?q=HIMARS", "?donor=USA&from=2023-03-15&to=2023-05-10", "?min_conf=0.65"]
-CALLBACKS = ("headline", "donor_and_map", "category", "time", "table_first_page")
+CALLBACKS = ("headline", "releases", "donor_and_map", "category", "time", "table_first_page")
 
 
 def pctl(values: list[float], p: float) -> float:
@@ -283,6 +283,7 @@ def measure_callbacks(engine: Engine, scenarios: list[str], repeat: int) -> dict
 
     fns = {
         "headline": cb.headline_view,
+        "releases": cb.releases_view,
         "donor_and_map": cb.donor_view,
         "category": cb.category_view,
         "time": cb.time_view,

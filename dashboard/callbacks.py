@@ -165,30 +165,46 @@ def sync_view(data: Data, trigger: str | None, search: str | None, values: list,
 # --- charts ---------------------------------------------------------------------------------------
 
 
-def headline_view(data: Data, search: str | None) -> tuple[list, str]:
+HEADLINE_OUTPUTS = (
+    ("kpi-n-value", "children"),
+    ("kpi-n-label", "children"),
+    ("kpi-donors-value", "children"),
+    ("kpi-donors-label", "children"),
+    ("kpi-releases-label", "children"),
+    ("kpi-value-value", "children"),
+    ("kpi-value-value", "title"),
+    ("kpi-value-label", "children"),
+    ("as-of", "children"),
+)
+
+
+def headline_view(data: Data, search: str | None) -> tuple:
+    """The headline figures except the number of releases (its own callback: it costs more)."""
     f, view = state(data, search)
     lang = view.lang
     summary = figures.summarise(data.donor_category(f))
-    releases = data.release_count(f)
     run = data.last_run()
-    cards = [
-        (t(lang, "mentions" if f.mentions else "pledges"), figures.number(summary["n"], lang), "n"),
-        (t(lang, "donors"), figures.number(summary["donors"], lang), "donors"),
-        (t(lang, "releases"), figures.number(releases, lang), "releases"),
-        (t(lang, "value"), figures.compact_eur(summary["value_eur"], lang), "value"),
-    ]
-    exact = {"value": f"{figures.number(summary['value_eur'], lang)} EUR"}
-    children = [
-        html.Div([html.Div(value, className="kpi-value", title=exact.get(key)), html.Div(label, className="kpi-label")],
-                 className="kpi", id=f"kpi-{key}")
-        for label, value, key in cards
-    ]  # fmt: skip
     if run:
         when = run.get("finished_at") or run.get("started_at")
         as_of = f"{t(lang, 'data_as_of')} {when:%Y-%m-%d %H:%M} UTC ({run['status']})"
     else:
         as_of = f"{t(lang, 'data_as_of')}: {t(lang, 'no_run')}"
-    return children, as_of
+    return (
+        figures.number(summary["n"], lang),
+        t(lang, "mentions" if f.mentions else "pledges"),
+        figures.number(summary["donors"], lang),
+        t(lang, "donors"),
+        t(lang, "releases"),
+        figures.compact_eur(summary["value_eur"], lang),
+        f"{figures.number(summary['value_eur'], lang)} EUR",
+        t(lang, "value"),
+        as_of,
+    )
+
+
+def releases_view(data: Data, search: str | None) -> str:
+    f, view = state(data, search)
+    return figures.number(data.release_count(f), view.lang)
 
 
 def donor_view(data: Data, search: str | None):
@@ -209,10 +225,15 @@ def time_view(data: Data, search: str | None):
 
 def rows_view(data: Data, search: str | None, request: dict | None) -> dict:
     f, view = state(data, search)
-    request = request or {}
-    start = int(request.get("startRow") or 0)
-    end = int(request.get("endRow") or start + 50)
-    rows, total = data.table_page(f, start, end, request.get("sortModel"), request.get("filterModel"))
+    request = request if isinstance(request, dict) else {}  # the browser's request: any JSON at all
+    try:
+        start = max(0, int(request.get("startRow") or 0))
+        end = int(request.get("endRow") or start + 50)
+    except (TypeError, ValueError, OverflowError):
+        start, end = 0, 50
+    sort_model = request.get("sortModel") if isinstance(request.get("sortModel"), list) else None
+    filter_model = request.get("filterModel") if isinstance(request.get("filterModel"), dict) else None
+    rows, total = data.table_page(f, start, end, sort_model, filter_model)
     names = data.donor_names()
     out = []
     for r in rows:
@@ -228,6 +249,7 @@ def filter_change_views(data: Data, search: str) -> dict:
     """Everything the page recomputes after a filter change (for the benchmark and tests)."""
     return {
         "headline": headline_view(data, search),
+        "releases": releases_view(data, search),
         "donor": donor_view(data, search),
         "category": category_view(data, search),
         "time": time_view(data, search),
@@ -256,9 +278,13 @@ def register(app: Dash, data: Data) -> None:
             trigger = "control"
         return sync_view(data, trigger, search, values, clicks)
 
-    @app.callback(Output("headline", "children"), Output("as-of", "children"), Input("url", "search"))
+    @app.callback(*[Output(i, p) for i, p in HEADLINE_OUTPUTS], Input("url", "search"))
     def headline(search):
         return headline_view(data, search)
+
+    @app.callback(Output("kpi-releases-value", "children"), Input("url", "search"))
+    def releases(search):
+        return releases_view(data, search)
 
     @app.callback(Output("g-donor", "figure"), Output("g-map", "figure"), Input("url", "search"))
     def donors(search):

@@ -101,6 +101,20 @@ def column_defs(lang: str) -> list[dict]:
     ]
 
 
+KPIS = ("n", "donors", "releases", "value")
+
+
+def _kpi(key: str) -> html.Div:
+    return html.Div(
+        [
+            html.Div("…", id=f"kpi-{key}-value", className="kpi-value"),
+            html.Div("", id=f"kpi-{key}-label", className="kpi-label"),
+        ],
+        className="kpi",
+        id=f"kpi-{key}",
+    )
+
+
 def _field(label_id: str, control, lang: str = "en") -> html.Div:
     return html.Div(
         [html.Label(t(lang, LABELS[label_id]), id=label_id, htmlFor=getattr(control, "id", None)), control],
@@ -270,7 +284,7 @@ def build_layout(data: Data, topojson_url: str) -> html.Div:
                     ),
                     html.Div(
                         [
-                            html.Section(id="headline", className="headline"),
+                            html.Section([_kpi(k) for k in KPIS], id="headline", className="headline"),
                             html.P(t(lang, "click_hint"), id="click-hint", className="hint"),
                             html.Div([_chart(g, topojson_url) for g in GRAPH_IDS], className="charts"),
                             html.Section(

@@ -65,23 +65,36 @@ def test_page_layout_and_assets(client):
     assert Path(assets_folder(), "style.css").exists()
 
 
-def test_headline_callback_over_http(client):
-    resp = callback(
-        client,
-        [("headline", "children"), ("as-of", "children")],
-        [{"id": "url", "property": "search", "value": ""}],
-    )
-    text = json.dumps(resp["headline"]["children"])
-    for value in ('"5"', '"3"', '"360 EUR"'):  # pledges, donors and releases, value EUR
-        assert value in text
+HEADLINE = [
+    ("kpi-n-value", "children"),
+    ("kpi-n-label", "children"),
+    ("kpi-donors-value", "children"),
+    ("kpi-donors-label", "children"),
+    ("kpi-releases-label", "children"),
+    ("kpi-value-value", "children"),
+    ("kpi-value-value", "title"),
+    ("kpi-value-label", "children"),
+    ("as-of", "children"),
+]
+
+
+def test_headline_callbacks_over_http(client):
+    url = [{"id": "url", "property": "search", "value": ""}]
+    resp = callback(client, HEADLINE, url)
+    assert resp["kpi-n-value"]["children"] == "5" and resp["kpi-n-label"]["children"] == "Pledges"
+    assert resp["kpi-donors-value"]["children"] == "3"
+    assert resp["kpi-value-value"]["title"] == "360 EUR"
     assert "(ok)" in resp["as-of"]["children"]
-    resp = callback(
-        client,
-        [("headline", "children"), ("as-of", "children")],
-        [{"id": "url", "property": "search", "value": "?donor=USA&count=mentions"}],
+    assert (
+        callback(client, [("kpi-releases-value", "children")], url)["kpi-releases-value"]["children"] == "3"
     )
-    text = json.dumps(resp["headline"]["children"])
-    assert '"3"' in text and "Mentions" in text and '"250 EUR"' in text
+    url = [{"id": "url", "property": "search", "value": "?donor=USA&count=mentions"}]
+    resp = callback(client, HEADLINE, url)
+    assert resp["kpi-n-value"]["children"] == "3" and resp["kpi-n-label"]["children"] == "Mentions"
+    assert resp["kpi-value-value"]["title"] == "250 EUR"
+    assert (
+        callback(client, [("kpi-releases-value", "children")], url)["kpi-releases-value"]["children"] == "2"
+    )
 
 
 def test_rows_callback_over_http(client):
@@ -221,8 +234,8 @@ def test_gunicorn_serves_the_app_on_postgres(pg_url):
         else:
             pytest.fail("gunicorn did not answer")
         payload = {
-            "output": "..headline.children...as-of.children..",
-            "outputs": [{"id": "headline", "property": "children"}, {"id": "as-of", "property": "children"}],
+            "output": ".." + "...".join(f"{i}.{p}" for i, p in HEADLINE) + "..",
+            "outputs": [{"id": i, "property": p} for i, p in HEADLINE],
             "inputs": [{"id": "url", "property": "search", "value": "?donor=USA"}],
             "changedPropIds": ["url.search"],
             "state": [],
@@ -234,13 +247,18 @@ def test_gunicorn_serves_the_app_on_postgres(pg_url):
             )  # fmt: skip
             with urllib.request.urlopen(req, timeout=30) as r:
                 body = json.loads(r.read())
-            assert '"2"' in json.dumps(body["response"]["headline"]["children"])
-    finally:
+            assert body["response"]["kpi-n-value"]["children"] == "2"
+    except Exception:
         proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        out = proc.communicate(timeout=30)[0].decode("utf-8", "replace")
+        raise AssertionError("gunicorn output:\n" + out[-3000:]) from None
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def test_cache_follows_the_data_version(engine, monkeypatch):
