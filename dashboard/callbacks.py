@@ -227,7 +227,7 @@ def rows_view(data: Data, search: str | None, request: dict | None) -> dict:
     f, view = state(data, search)
     request = request if isinstance(request, dict) else {}  # the browser's request: any JSON at all
     try:
-        start = max(0, int(request.get("startRow") or 0))
+        start = min(max(0, int(request.get("startRow") or 0)), 10**9)  # an OFFSET the database takes
         end = int(request.get("endRow") or start + 50)
     except (TypeError, ValueError, OverflowError):
         start, end = 0, 50
