@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from etl import donors as donor_ref
 from etl.extract import dates as dates_mod
@@ -29,6 +30,7 @@ class Item:
     single_word: bool
     quantity: int | None = None
     qty_text: str | None = None
+    via_for: bool = False  # "<ammunition> for <system>": a coordinated system after it is the same phrase
 
 
 @dataclass
@@ -107,6 +109,15 @@ def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
     return "other"
 
 
+def _short_modifiers(gap: str, lex: lx.Lexicon) -> bool:
+    """A few words without punctuation or list words between a generic noun and a named system."""
+    if re.search(r"[,;:.()]", gap):
+        return False
+    toks = _GAP_TOKEN.findall(gap)
+    return 0 < len(toks) <= 4 and not any(lex.w["list_words"].fullmatch(t) or lex.w["trigger"].fullmatch(t)
+                                          for t in toks)
+
+
 def _close_brackets(st: str, items: list[Item]) -> list[Item]:
     """"systems (HIMARS" -> "systems (HIMARS)": an item keeps the bracket it opened."""
     for it in items:
@@ -126,8 +137,15 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
             prev = out[-1]
             kind = _gap_kind(st[prev.end : it.start], lex)
             merged_cat = None
+            gap = st[prev.end : it.start]
             if kind == "for" and prev.category in ammo:
                 merged_cat = it.category if it.category in ammo_exc else prev.category
+                prev.via_for = True
+            elif prev.via_for and kind == "list" and it.category not in ammo and not it.named \
+                    and _coordinated(gap, lex):
+                merged_cat = prev.category  # "munitions for rocket systems and artillery"
+            elif kind in ("adj", "other") and it.named and not prev.named and _short_modifiers(gap, lex):
+                merged_cat = it.category  # "missiles air-air à courte portée AIM-9": the named system decides
             elif kind in ("glue", "for"):
                 merged_cat = min((prev.category, it.category), key=lambda c: prio.get(c, 99))
             elif kind == "adj" and prev.category == it.category and not (prev.named and it.named):
@@ -181,18 +199,32 @@ def _money_names_package(st: str, m: nums.Money, pkg: re.Match) -> bool:
     return 0 <= pkg.start() - m.end <= 12 or 0 <= m.start - pkg.end() <= 25
 
 
+def _package_name(st: str, cs: int, ce: int, m: nums.Money, lex: lx.Lexicon) -> str:
+    """The noun that names a total ("USD 425 million worth of security assistance" -> "security assistance"):
+    the first package noun after the amount, else the first in the clause; connectors ("worth of") never."""
+    found = [p for p in lex.w["package"].finditer(st, cs, ce) if not lex.w["package_glue"].fullmatch(p.group())]
+    after = [p for p in found if 0 <= p.start() - m.end <= 40]
+    best = after[0] if after else (found[0] if found else None)
+    return best.group() if best else "package"
+
+
 def _coordinated(gap: str, lex: lx.Lexicon) -> bool:
     g = gap.strip()
     return bool(g) and bool(re.fullmatch(r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?", g, re.IGNORECASE))
 
 
-def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money]) -> tuple[int | None, str | None]:
+def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money],
+              items: list[Item] = ()) -> tuple[int | None, str | None]:
     lo = max(cs, it.start - 50)
     window_nums = nums.find_numbers(st, lex, lo, it.start)
     for n in reversed(window_nums):
         gap = st[n.end : it.start]
-        if re.search(r"[,;:]|\b(?:" + lex.w["list_words"].pattern + r")\b", gap, re.IGNORECASE):
+        if re.search(r"[,;:]", gap):
             break
+        lw = [m.group() for m in lex.w["list_words"].finditer(gap)]
+        if lw and (not all(lex.w["coord"].fullmatch(w) for w in lw) or len(_GAP_TOKEN.findall(gap)) > 4
+                   or any(n.end <= o.start < it.start for o in items)):
+            break  # "two tanks and trucks": the number is the other item's
         if lex.starts["calibre"].match(st[n.end : n.end + 14]):
             continue
         word = st[n.start : n.end].lower()
@@ -268,9 +300,22 @@ def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
 # ----------------------------------------------------------------------------- cues
 
 
-def _sentence_negated(st: str, lex: lx.Lexicon) -> str | None:
-    m = lex.sentence_cue_re.search(st)
-    return m.lastgroup if m else None
+def _sentence_negated(st: str, lex: lx.Lexicon) -> tuple[str | None, list[tuple[int, int]]]:
+    """(kind of the sentence-scope cue, or None; spans made dead instead of the whole sentence).
+
+    A background cue inside a relative clause ("the M777 howitzers that Canada has already sent") only
+    makes the rest of the sentence from the relative word dead, not the sentence."""
+    dead: list[tuple[int, int]] = []
+    for m in lex.sentence_cue_re.finditer(st):
+        if m.lastgroup == "background" and m.start() > 0:
+            rel = None
+            for r in lex.w["relative"].finditer(st, max(0, m.start() - 45), m.start()):
+                rel = r
+            if rel is not None and rel.start() > 0 and not re.search(r"[.;:]", st[rel.end() : m.start()]):
+                dead.append((rel.start(), len(st)))
+                continue
+        return m.lastgroup, []
+    return None, dead
 
 
 def _forward_dead(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[tuple[int, int]]:
@@ -356,6 +401,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     list_open = False
     last_day: dt.date | None = None
     list_ctx: tuple[list[str], int] | None = None
+    list_start = -1
+    topic: tuple[list[str], int] | None = None  # donors named in the last announcing sentence
     override = [(re.compile(o["pattern"]), o["donor"]) for o in lx.common().get("donor_override", [])]
 
     for i, (s0, e0) in enumerate(spans):
@@ -368,8 +415,9 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue  # a headline repeated by the next sentences
         anaphoric = bool(lex.w["anaphora"].match(st))
         prev_day, last_day = last_day, None
-        neg = _sentence_negated(st, lex)
+        neg, rel_dead = _sentence_negated(st, lex)
         recent = [r for r in rows if i - r.sent_index <= RECENT]
+        pkg_ref = bool(lex.w["package_ref"].search(st))  # "this package", "ce programme": the last donor's
         if (anaphoric or st.rstrip().endswith(":")) and neg_prev and not recent and not nums.find_money(st, lex):
             neg = neg or "anaphora"  # "This aid includes ..." / "... includes:" after a background sentence
         neg_prev = bool(neg)
@@ -393,9 +441,13 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if in_list and list_ctx is not None and not list_ctx[0]:
             list_ctx = (list_ctx[0], i)
             continue
+        if not in_list:
+            list_start = -1
         if not in_list and not lex.w["trigger"].search(st):
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
+        if in_list and list_start >= 0 and any(r.total and list_start - 3 <= r.sent_index <= list_start for r in rows):
+            is_component = True  # amounts of list items under a package total are parts of it
         own_day = dates_mod.resolve_date(st, published, lang)
         day = own_day or (prev_day if anaphoric and prev_day else published)
         last_day = own_day
@@ -423,14 +475,18 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 donors = list_ctx[0]
             elif anaphoric and recent:
                 donors = list(dict.fromkeys(r.donor for r in recent))
+            elif (anaphoric or pkg_ref) and topic and i - topic[1] <= RECENT + 1:
+                donors = topic[0]  # "This package ...": the donor of the announcement just before
             elif implicit and pub_code:
                 donors = [pub_code]
             else:
                 donors = []
             prev_donors = donors or prev_donors
+            if d.codes and not ov and lex.w["strong_trigger"].search(st, cs, ce):
+                topic = (d.codes, i)
             if not donors or not (sent_trigger or in_list):
                 continue
-            dead = _forward_dead(st, cs, ce, lex)
+            dead = _forward_dead(st, cs, ce, lex) + rel_dead
             money = [m for m in nums.find_money(st, lex, cs, ce)
                      if not any(a <= m.start < b for a, b in dead)]
             money = [m for m in money
@@ -439,7 +495,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             items = _filter_items(st, _find_items(st, cs, ce, lex), cs, ce, lex, dead)
             items = [it for it in items if not any(m.start <= it.start < m.end for m in money)]
             for it in items:
-                it.quantity, it.qty_text = _quantity(st, it, cs, lex, money)
+                it.quantity, it.qty_text = _quantity(st, it, cs, lex, money, items)
             multi = len(donors) > 1
             cats = list(dict.fromkeys(it.category for it in items))
             new_rows: list[Row] = []
@@ -488,13 +544,17 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     new_rows[0].currency = nums.resolve_currency(m.currency, donors[0])
                 elif pkg or items or trig:
                     lethal = any(lx.common()["groups"][c] in ("lethal", "non_lethal") for c in cats)
-                    if not lethal and (lex.w["humanitarian_cues"].search(st, cs, ce) or "humanitarian" in cats):
+                    # the words around the amount say what it is for, not the whole clause
+                    ws, we = max(cs, m.start - 80), min(ce, m.end + 80)
+                    if lethal or lex.w["military_cues"].search(st, ws, we):
+                        cat = "other_military"
+                    elif lex.w["humanitarian_cues"].search(st, ws, we) or "humanitarian" in cats:
                         cat = "humanitarian"
-                    elif not lethal and (lex.w["financial_cues"].search(st, cs, ce) or "financial" in cats):
+                    elif lex.w["financial_cues"].search(st, ws, we) or "financial" in cats:
                         cat = "financial"
                     else:
                         cat = "other_military"
-                    name = pkg.group() if pkg else "package"
+                    name = _package_name(st, cs, ce, m, lex)
                     if multi or not cats:
                         new_rows = [r for r in new_rows if r.category != cat or cat == "other_military"]
                     for dcode in donors:
@@ -511,6 +571,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             if donors_here:
                 list_ctx = (donors_here, i)
                 list_open = True
+                list_start = i
         elif list_ctx is not None and i > list_ctx[1] and not in_list:
             list_ctx = None
         if in_list and list_ctx:
@@ -519,10 +580,36 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     return _to_announcements(release, text, _dedupe(rows))
 
 
+@lru_cache(maxsize=1)
+def _systems_ci() -> re.Pattern:
+    terms = [t for ts in lx.common().get("systems", {}).values() for t in ts]
+    return re.compile(r"(?<![\w])(?:" + "|".join(sorted(terms, key=len, reverse=True)) + r")(?![\w])", re.IGNORECASE)
+
+
+def _system_names(item: str) -> set[str]:
+    return {re.sub(r"s\Z", "", m.group().lower()) for m in _systems_ci().finditer(item)}
+
+
+def _same_item(a: Row, b: Row) -> bool:
+    """Two rows of one donor and category in different sentences that report one decision: a named system
+    in common ("two Patriot systems" / "two more Patriot systems"), or the same wording, and quantities and
+    values that agree or are missing on one side."""
+    if a.sent_index == b.sent_index or a.total or b.total:
+        return False
+    if a.quantity is not None and b.quantity is not None and a.quantity != b.quantity:
+        return False
+    if a.value is not None and b.value is not None and a.value != b.value:
+        return False
+    na, nb = _system_names(a.item), _system_names(b.item)
+    if na and nb:
+        return bool(na & nb)
+    return _norm(re.sub(r"\s*\(.*\)\Z", "", a.item)) == _norm(re.sub(r"\s*\(.*\)\Z", "", b.item))
+
+
 def _dedupe(rows: list[Row]) -> list[Row]:
     body = {(r.donor, r.category) for r in rows if not r.heading}
     seen: set[tuple] = set()
-    out = []
+    out: list[Row] = []
     for r in rows:
         if r.heading and (r.donor, r.category) in body:
             continue  # a title line restated by the text
@@ -532,6 +619,13 @@ def _dedupe(rows: list[Row]) -> list[Row]:
             named = re.findall(r"[A-Z][A-Za-z]*-?\d+\w*|[A-Z]{3,}", r.item)
             key = ("I", r.donor, r.category, named[0] if named else _norm(r.item))
         if key in seen:
+            continue
+        same = next((k for k in out if k.donor == r.donor and k.category == r.category and _same_item(k, r)), None)
+        if same is not None:  # the lead and the body report the same decision: one row, the details kept
+            if same.quantity is None:
+                same.quantity = r.quantity
+            if same.value is None and r.value is not None:
+                same.value, same.currency = r.value, r.currency
             continue
         seen.add(key)
         out.append(r)

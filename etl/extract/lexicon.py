@@ -158,7 +158,8 @@ def _compile(lang: str) -> Lexicon:
     lex.w["strong_trigger"] = _words(words.get("trigger", []))
     lex.w["weak_trigger"] = _words(words.get("weak_trigger", []))
     for key in ("package", "vague", "umbrella", "heads", "list_words", "coord", "share", "aggressor", "glue",
-                "for_words", "financial_cues", "humanitarian_cues"):
+                "for_words", "financial_cues", "humanitarian_cues", "package_glue", "package_ref", "relative",
+                "military_cues"):
         lex.w[key] = _words(words.get(key, []))
     lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
     lex.w["component"] = re.compile(r"^[\W_]*" + _alt(words.get("component", [])))
@@ -170,6 +171,12 @@ def _compile(lang: str) -> Lexicon:
     art = r"(?:\s+(?:the|l['’]|la|le|les|de|den|det|het)\s*)?"
     for key in ("not_donor_before", "recipient_before", "agent", "source_before"):
         lex.ends[key] = re.compile(r"(?<![\w])" + _alt(words.get(key, [])) + art + r"\s*\Z", re.IGNORECASE)
+    # "with the German chancellor": a title between the preposition and the adjective
+    titles = words.get("titles", [])
+    if titles:
+        lex.ends["not_donor_before"] = re.compile(
+            r"(?<![\w])" + _alt(words.get("not_donor_before", [])) + art + r"\s*(?:" + _alt(titles) + r"\s+)?\Z",
+            re.IGNORECASE)
     lex.ends["possessive"] = re.compile(
         r"(?<![\w])" + _alt(words.get("recipient_possessive_before", [])) + r"\s+\Z", re.IGNORECASE
     )
@@ -315,6 +322,11 @@ def publisher_donor(publisher: str | None, lang: str | None = None) -> tuple[str
     for entry in common().get("publishers", []):
         if re.search(entry["pattern"], publisher):
             return entry["donor"], bool(entry.get("implicit", True))
+    # the country named in the publisher string is the donor only for an official publisher ("Ministry of
+    # Defence of Estonia"), not for a news outlet that carries a country's name ("Kuwait News Agency")
+    official = common().get("publisher_fallback", {}).get("official")
+    if official and not re.search(official, publisher):
+        return None, False
     lex = get(lang)
     never = set(common()["donors"]["never"])
     for m in lex.donor_re.finditer(publisher):
