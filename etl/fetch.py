@@ -42,10 +42,18 @@ MAX_RETRY_AFTER = 60.0
 class FetchError(Exception):
     """A URL that could not be fetched; `str()` is one line for the user."""
 
-    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(" ".join(str(message).split())[:500])
         self.retryable = retryable
         self.retry_after = retry_after
+        self.unreachable = unreachable  # no connection at all (DNS, refused, connect timeout)
 
 
 @dataclass(slots=True)
@@ -160,6 +168,7 @@ class Fetcher:
         self.settings = settings
         self.pacer = _HostPacer(settings.per_host_delay)
         self.requests = 0
+        self._unreachable: dict[str, str] = {}  # host -> why: no connection could be made this run
         self.client = httpx.Client(
             follow_redirects=False,  # followed here, to check every hop
             timeout=httpx.Timeout(settings.timeout),
@@ -187,6 +196,10 @@ class Fetcher:
         reason = refuse_scheme(url)
         if reason:
             raise FetchError(reason)
+        host = (urlsplit(url).hostname or "").lower()
+        dead = self._unreachable.get(host)
+        if dead is not None:  # offline, or the site is down: do not wait for it once per page
+            raise FetchError(f"host {host} unreachable earlier in this run ({dead})")
         attempts = self.settings.retries + 1
         delay = self.settings.backoff
         for attempt in range(1, attempts + 1):
@@ -194,6 +207,8 @@ class Fetcher:
                 return self._get_once(url, etag, last_modified)
             except FetchError as exc:
                 if not exc.retryable or attempt == attempts:
+                    if exc.unreachable:
+                        self._unreachable[host] = str(exc)[:200]
                     if attempt > 1:
                         raise FetchError(f"{exc} (after {attempt} attempts)") from None
                     raise
@@ -250,8 +265,15 @@ class Fetcher:
                         etag=r.headers.get("etag"),
                         last_modified=r.headers.get("last-modified"),
                     )
+            except httpx.ConnectTimeout as exc:
+                raise FetchError(
+                    f"timed out ({type(exc).__name__})", retryable=True, unreachable=True
+                ) from None
             except httpx.TimeoutException as exc:
                 raise FetchError(f"timed out ({type(exc).__name__})", retryable=True) from None
+            except httpx.ConnectError as exc:
+                msg = f"connection failed: {exc or type(exc).__name__}"
+                raise FetchError(msg, retryable=True, unreachable=True) from None
             except httpx.TransportError as exc:
                 raise FetchError(f"connection failed: {exc or type(exc).__name__}", retryable=True) from None
             except httpx.InvalidURL as exc:  # raised for a redirect target httpx cannot even parse
