@@ -29,6 +29,38 @@ POLL = 0.2
 _memory_locks: dict[str, threading.Lock] = {}
 
 
+def _lock_file(fd: int) -> bool:
+    """An exclusive, non-blocking lock on the whole file; False when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: a byte-range lock on the first byte does the same
+        import msvcrt
+
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _unlock_file(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 class LockTimeout(RuntimeError):
     """Another refresh holds the lock; the message says which and how long we waited."""
 
@@ -60,17 +92,14 @@ class RefreshLock:
             got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
             return bool(got)
         if self.backend == "sqlite" and self.path is not None:
-            import fcntl
-
             if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _lock_file(self._fd):
                 return False
             os.ftruncate(self._fd, 0)
-            os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            os.write(self._fd, f"{os.getpid()}\n".encode())
             return True
         if self._mem is not None:
             return self._mem.acquire(blocking=False)
@@ -124,10 +153,8 @@ class RefreshLock:
                 if self.backend == "postgresql" and self._conn is not None:
                     self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
                 elif self._fd is not None:
-                    import fcntl
-
                     os.ftruncate(self._fd, 0)
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                    _unlock_file(self._fd)
                 elif self._mem is not None:
                     self._mem.release()
             except Exception:  # a lost connection released the lock with it
