@@ -31,6 +31,7 @@ class Item:
     quantity: int | None = None
     qty_text: str | None = None
     via_for: bool = False  # "<ammunition> for <system>": a coordinated system after it is the same phrase
+    ammo_cat: str | None = None  # the ammunition's own category in such a phrase
 
 
 @dataclass
@@ -87,7 +88,8 @@ def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
     g = gap.strip()
     if not g or g in ("(", ")", "-", "—"):
         return "glue"
-    if re.fullmatch(r"[,;]?\s*(?:(?:" + lex.w["list_words"].pattern + r")\s*)?", g, re.IGNORECASE):
+    if re.fullmatch(r"[,;]?\s*(?:(?:" + lex.w["list_words"].pattern + r")\s*(?:(?:" + lex.w["glue"].pattern
+                    + r")\s*)?)?", g, re.IGNORECASE) and not lex.w["for_words"].fullmatch(g):
         return "list"
     toks = _GAP_TOKEN.findall(g)
     has_for = bool(lex.w["for_words"].search(g))
@@ -107,6 +109,10 @@ def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
     if other == 1 and not any(lex.w["list_words"].fullmatch(t) for t in toks):
         return "adj"  # one adjective between two mentions of one noun phrase
     return "other"
+
+
+def _is_bare_system(txt: str) -> bool:
+    return bool(_systems_ci().fullmatch(txt.strip()))
 
 
 def _short_modifiers(gap: str, lex: lx.Lexicon) -> bool:
@@ -132,7 +138,10 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
     ammo_exc = set(com["ammo_for_wins_unless"])
     prio = {c: i for i, c in enumerate(lex.merge_priority)}
     out: list[Item] = []
-    for it in items:
+    for j, it in enumerate(items):
+        nxt = items[j + 1] if j + 1 < len(items) else None
+        head_follows = bool(nxt and not nxt.named and nxt.category == it.category
+                            and _gap_kind(st[it.end : nxt.start], lex) == "glue")
         if out:
             prev = out[-1]
             kind = _gap_kind(st[prev.end : it.start], lex)
@@ -140,10 +149,19 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
             gap = st[prev.end : it.start]
             if kind == "for" and prev.category in ammo:
                 merged_cat = it.category if it.category in ammo_exc else prev.category
-                prev.via_for = True
+                prev.via_for, prev.ammo_cat = True, prev.ammo_cat or prev.category
             elif prev.via_for and kind == "list" and it.category not in ammo and not it.named \
                     and _coordinated(gap, lex):
                 merged_cat = prev.category  # "munitions for rocket systems and artillery"
+            elif prev.via_for and re.fullmatch(r"\)?\s*,\s*", gap) and it.category not in ammo \
+                    and lx.common()["groups"].get(it.category) == "lethal":
+                # "munitions for NASAMS, HIMARS, ...": the next system also takes the ammunition
+                if it.category not in ammo_exc:
+                    it.category = prev.ammo_cat or prev.category
+                it.via_for, it.ammo_cat = True, prev.ammo_cat
+            elif kind == "list" and prev.named and it.named and prev.category == it.category \
+                    and _coordinated(gap, lex) and _is_bare_system(st[prev.start : prev.end]) and head_follows:
+                merged_cat = prev.category  # "Javelin and AT-4 anti-armor systems": one shared head
             elif kind in ("adj", "other") and it.named and not prev.named and _short_modifiers(gap, lex):
                 merged_cat = it.category  # "missiles air-air à courte portée AIM-9": the named system decides
             elif kind in ("glue", "for"):
@@ -247,6 +265,7 @@ def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Mone
 class Donors:
     codes: list[str]
     collective: bool  # a collective ("Allies") or an aggressor ("Russia") is the subject: no implicit donor
+    adjective_only: bool = False  # found only through adjectives ("American weapons"), no name
 
 
 def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str]) -> Donors:
@@ -255,8 +274,10 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
     trig = lex.w["trigger"].search(st, cs, ce)
     subject_end = trig.start() if trig else ce
     codes: list[str] = []
+    named = False
     aggressor_subject = False
     recipient = lx.common()["donors"]["recipient"]
+    excl_end = -1  # end of the last mention excluded as a location/partner: "with Denmark and Sweden"
     for m in lex.donor_re.finditer(st, cs, ce):
         code = lx.donor_code(lex, m.group())
         if code in never and code != recipient and m.start() < subject_end:
@@ -267,7 +288,11 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
             continue
         before = st[max(0, m.start() - 30) : m.start()]
         after = st[m.end() : m.end() + 40]
+        if excl_end >= 0 and _coordinated(st[excl_end : m.start()], lex):
+            excl_end = m.end()
+            continue
         if lex.ends["not_donor_before"].search(before) or lex.starts["not_donor_after"].match(after):
+            excl_end = m.end()
             continue
         if codes and lex.ends["source_before"].search(before):
             continue  # "The Netherlands will buy tanks from the Czech Republic": the seller
@@ -277,13 +302,14 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
                 continue
         if code not in codes:
             codes.append(code)
+        named = named or m.group() in lex.donor_literal or re.sub(r"(?:['’]s|s)\Z", "", m.group()) in lex.donor_literal
     orgs = set(lx.common()["donors"]["organisations"])
     if any(c not in orgs for c in codes):
         codes = [c for c in codes if c not in orgs]
     # a collective counts as the subject only before the verb ("Allies have provided ...")
     am = lex.w["aggressor"].search(st, cs, ce)
     aggressor_subject = aggressor_subject or bool(am and am.start() < subject_end)
-    return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll))
+    return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll), bool(codes) and not named)
 
 
 def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
@@ -312,8 +338,11 @@ def _sentence_negated(st: str, lex: lx.Lexicon) -> tuple[str | None, list[tuple[
             for r in lex.w["relative"].finditer(st, max(0, m.start() - 45), m.start()):
                 rel = r
             if rel is not None and rel.start() > 0 and not re.search(r"[.;:]", st[rel.end() : m.start()]):
-                dead.append((rel.start(), len(st)))
-                continue
+                ante = [it for it in _find_items(st, max(0, rel.start() - 60), rel.start(), lex)
+                        if 0 <= rel.start() - it.end <= 2]
+                if ante:  # "the M777 howitzers that Canada has already sent": that item and what follows
+                    dead.append((ante[-1].start, len(st)))
+                    continue
         return m.lastgroup, []
     return None, dead
 
@@ -325,8 +354,16 @@ def _forward_dead(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[tuple[int,
             continue
         for m in rx.finditer(st, cs, ce):
             end_m = lex.w["scope_end"].search(st, m.end(), ce)
-            dead.append((m.start(), end_m.start() if end_m else ce))
+            end = end_m.start() if end_m else ce
+            for c in _COMMA_ART.finditer(st, m.end(), end):
+                if lex.donor_re.match(st, c.end()):
+                    end = c.start()  # ", le Canada a annoncé ...": a new subject ends the scope
+                    break
+            dead.append((m.start(), end))
     return dead
+
+
+_COMMA_ART = re.compile(r",\s+(?:(?:the|le|la|les|l['’]|de|den|det|het)\s*)?", re.IGNORECASE)
 
 
 def _clauses(st: str, lex: lx.Lexicon) -> list[tuple[int, int]]:
@@ -425,7 +462,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         # ... while the items are bulleted or the item before did not end with a full stop
         line_head = text[text.rfind("\n", 0, s0) + 1 : s0]
         bulleted = bool(_BULLET_HEAD.search(line_head))
-        in_list = (list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 300
+        in_list = (list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 500
                    and (bulleted or list_open))
         list_open = in_list and not re.search(r"[.!?]\W*\Z", st)
         if list_ctx is not None and not in_list:
@@ -443,7 +480,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue
         if not in_list:
             list_start = -1
-        if not in_list and not lex.w["trigger"].search(st):
+        # "The Pentagon specified the amount of aid: $125 million." right after the announcement: its value
+        carry = (topic is not None and i - topic[1] <= 2 and not lex.w["trigger"].search(st)
+                 and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
+        if not in_list and not carry and not lex.w["trigger"].search(st):
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
         if in_list and list_start >= 0 and any(r.total and list_start - 3 <= r.sent_index <= list_start for r in rows):
@@ -461,10 +501,14 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 lex.w["weak_trigger"].search(st, cs, ce)
                 and (anaphoric or in_list or lex.recipient_re.search(st) or lex.w["share"].search(st, cs, ce)))
             # weak verbs ("buy", "finance") count with the recipient named or when referring back
+            if carry and topic and (set(d.codes) <= set(topic[0])):
+                trig = True
             sent_trigger = sent_trigger or trig
             ov = next((code for rx, code in override if rx.search(st, cs, ce)), None)
             if ov:
                 donors = [ov]
+            elif d.codes and d.adjective_only and pkg_ref and topic and i - topic[1] <= RECENT + 1:
+                donors = topic[0]  # "this money goes to old American weapons": provenance, not the donor
             elif d.codes:
                 donors = d.codes
             elif d.collective:
@@ -526,7 +570,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     first_donor = lex.donor_re.search(st, cs, ce)
                     m = next((x for x in money if first_donor and x.start > first_donor.end()), m)
                 pkg = lex.w["package"].search(st, cs, ce)
-                if (anaphoric or lex.w["share"].search(st, cs, ce)) and not items and recent:
+                vague_only = not pkg and lex.w["vague"].search(st, cs, ce)  # "will provide $25 million of equipment"
+                if (anaphoric or vague_only or lex.w["share"].search(st, cs, ce)) and not items and recent:
                     # "This aid is valued at ...", "Of this, Denmark contributes ...": the earlier rows' value
                     targets = [r for r in recent if r.donor in donors and not r.total]
                     if targets and all(r.value is None for r in targets):
@@ -537,6 +582,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                                 mine[0].currency = nums.resolve_currency(m.currency, dcode)
                         continue
                 single = len(new_rows) == 1 and not multi
+                if single and len(items) == 1 and min(abs(items[0].start - m.end), abs(m.start - items[0].end)) > 60:
+                    single = False  # "donates 1.3 billion to Ukraine, which will go to ... ammunition": a total
                 if single and pkg and lx.common()["groups"][new_rows[0].category] in ("lethal", "non_lethal"):
                     single = not _money_names_package(st, m, pkg)
                 if single:
@@ -577,7 +624,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if in_list and list_ctx:
             list_ctx = (list_ctx[0], i)
 
-    return _to_announcements(release, text, _dedupe(rows))
+    return _to_announcements(release, text, _dedupe(rows, lex))
 
 
 @lru_cache(maxsize=1)
@@ -606,7 +653,7 @@ def _same_item(a: Row, b: Row) -> bool:
     return _norm(re.sub(r"\s*\(.*\)\Z", "", a.item)) == _norm(re.sub(r"\s*\(.*\)\Z", "", b.item))
 
 
-def _dedupe(rows: list[Row]) -> list[Row]:
+def _dedupe(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
     body = {(r.donor, r.category) for r in rows if not r.heading}
     seen: set[tuple] = set()
     out: list[Row] = []
@@ -629,7 +676,34 @@ def _dedupe(rows: list[Row]) -> list[Row]:
             continue
         seen.add(key)
         out.append(r)
-    return out
+    return _drop_lead_summaries(out, lex)
+
+
+def _content_words(item: str, lex: lx.Lexicon) -> set[str]:
+    words = re.findall(r"[^\W\d_][\w-]{3,}", re.sub(r"\s*\(.*\)\Z", "", item).lower())
+    return {w for w in words if not (lex.w["vague"].fullmatch(w) or lex.w["glue"].fullmatch(w)
+                                     or lex.w["package"].fullmatch(w))}
+
+
+def _drop_lead_summaries(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
+    """A package's lead sentence (the one with its total) summarises the items listed after it: a lead item
+    whose words all recur in a later item of the same donor ("artillerie" / "cartouches d'artillerie",
+    "équipements d'hiver" / "vêtements d'hiver") is that item, named more precisely later."""
+    leads = {(r.donor, r.sent_index) for r in rows if r.total}
+    drop = set()
+    for a in rows:
+        if a.total or (a.donor, a.sent_index) not in leads or a.quantity is not None:
+            continue
+        wa = _content_words(a.item, lex)
+        if not wa:
+            continue
+        for b in rows:
+            if b is a or b.total or b.donor != a.donor or not 0 < b.sent_index - a.sent_index <= 12:
+                continue
+            if wa <= _content_words(b.item, lex):
+                drop.add(id(a))
+                break
+    return [r for r in rows if id(r) not in drop]
 
 
 def _to_announcements(release: ReleaseText, text: str, rows: list[Row]) -> list[Announcement]:
