@@ -162,7 +162,8 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
             elif kind == "list" and prev.named and it.named and prev.category == it.category \
                     and _coordinated(gap, lex) and _is_bare_system(st[prev.start : prev.end]) and head_follows:
                 merged_cat = prev.category  # "Javelin and AT-4 anti-armor systems": one shared head
-            elif kind in ("adj", "other") and it.named and not prev.named and _short_modifiers(gap, lex):
+            elif kind in ("adj", "other") and it.named and not prev.named and _short_modifiers(gap, lex) \
+                    and not (prev.category in ammo and it.category not in ammo and it.category not in ammo_exc):
                 merged_cat = it.category  # "missiles air-air à courte portée AIM-9": the named system decides
             elif kind in ("glue", "for"):
                 merged_cat = min((prev.category, it.category), key=lambda c: prio.get(c, 99))
@@ -582,6 +583,9 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                                 mine[0].currency = nums.resolve_currency(m.currency, dcode)
                         continue
                 single = len(new_rows) == 1 and not multi
+                if single and lx.common()["groups"][new_rows[0].category] in ("humanitarian", "financial") \
+                        and lex.w["military_cues"].search(st, max(cs, m.start - 80), min(ce, m.end + 80)):
+                    single = False  # "humanitarian aid ... and today $40 million for military equipment"
                 if single and len(items) == 1 and min(abs(items[0].start - m.end), abs(m.start - items[0].end)) > 60:
                     single = False  # "donates 1.3 billion to Ukraine, which will go to ... ammunition": a total
                 if single and pkg and lx.common()["groups"][new_rows[0].category] in ("lethal", "non_lethal"):

@@ -1,0 +1,165 @@
+"""Structures the extractor must handle on releases it was not tuned on (short sentences written for these
+tests, one structure each, in several languages). See docs/extraction.md, "Generalisation"."""
+
+import datetime as dt
+
+from etl.extract import extract
+from etl.types import ReleaseText
+
+DAY = dt.date(2024, 3, 14)
+NEWS = "Example Wire"  # a news outlet: no implicit donor
+
+
+def run(text: str, lang: str = "en", publisher: str | None = NEWS):
+    return extract(ReleaseText(source="t.txt", text=text, published=DAY, language=lang, publisher=publisher))
+
+
+def rows(text: str, lang: str = "en", publisher: str | None = NEWS):
+    return sorted((a.donor_code, a.category) for a in run(text, lang, publisher))
+
+
+# 1. donor named through an institution or a capital; later sentences about "this package" inherit it
+
+
+def test_institution_and_package_carry_over_en():
+    text = ("The Pentagon on Monday unveiled new security assistance for Ukraine.\n\n"
+            "This package, which is worth an estimated $300 million, will give Ukraine further capabilities, "
+            "including: counter-battery radars; rounds for rocket launchers; and anti-armour weapons.")
+    out = run(text)
+    assert sorted((a.donor_code, a.category) for a in out) == [
+        ("USA", "anti_tank"), ("USA", "munitions"), ("USA", "other_military"), ("USA", "other_military")]
+    total = next(a for a in out if a.item.endswith("(total)"))
+    assert (total.value, total.currency) == (300_000_000, "USD")
+
+
+def test_capital_and_defence_department_are_donors():
+    assert rows("Berlin will deliver four more IRIS-T systems to Ukraine.") == [("DEU", "air_defence")]
+    assert rows("The Department of Defense will send Ukraine 20 armored vehicles.") == [("USA", "armoured_vehicles")]
+    assert rows("Ottawa a annoncé qu'il livrerait des drones à l'Ukraine.", "fr") == [("CAN", "drones")]
+
+
+def test_package_reference_fr():
+    text = ("Ottawa a annoncé mardi une nouvelle aide militaire pour l'Ukraine.\n"
+            "Ce programme comprend des drones de surveillance et des gilets pare-balles.")
+    assert rows(text, "fr") == [("CAN", "drones"), ("CAN", "other_non_lethal")]
+
+
+def test_news_outlet_named_after_a_country_is_not_a_donor():
+    assert rows("Tanks will be sent to Ukraine next month, officials said.", publisher="Kuwait News Agency") == []
+
+
+# 2. French conditional/future verbs, package nouns, a list of parts under a stated total
+
+
+def test_french_conditional_package_and_listed_parts():
+    text = ("La Norvège a annoncé jeudi qu'elle enverrait à l'Ukraine un nouveau programme d'aide de 30 millions "
+            "de dollars comprenant des équipements d'hiver.\n\n"
+            "Le paquet nouvellement annoncé comprend :\n\n"
+            "10 millions de dollars en obus d'artillerie ;\n\n"
+            "12 millions de dollars en « drones de reconnaissance » ;\n\n"
+            "8 millions de dollars de vêtements d'hiver.")
+    out = run(text, "fr")
+    assert sorted((a.donor_code, a.category) for a in out) == [
+        ("NOR", "drones"), ("NOR", "munitions"), ("NOR", "other_military"), ("NOR", "other_non_lethal")]
+    totals = [a for a in out if a.value is not None]
+    assert len(totals) == 1 and totals[0].value == 30_000_000  # the parts get no rows of their own
+
+
+def test_french_future_and_conditional_forms():
+    assert rows("La Suède verserait 20 millions d'euros d'aide humanitaire à l'Ukraine.", "fr") == [
+        ("SWE", "humanitarian")]
+    assert rows("L'Espagne enverra des générateurs à l'Ukraine.", "fr") == [("ESP", "engineering")]
+
+
+# 3. cumulative totals "since ..." in every language
+
+
+def test_cumulative_since_is_not_an_announcement():
+    assert rows("Norway has given about $2 billion in military and humanitarian aid to Ukraine since the "
+                "full-scale invasion.") == []
+    assert rows("La Suède a versé environ 3 milliards d'euros en aide militaire, financière et humanitaire depuis "
+                "que les troupes russes sont entrées en Ukraine.", "fr") == []
+    assert rows("Danmark har givet 5 milliarder kroner til Ukraine siden invasionen.", "da") == []
+    assert rows("Sinds de inval heeft Nederland 2 miljard euro aan Oekraïne gegeven.", "nl") == []
+
+
+# 4. background: recalled or earlier aid
+
+
+def test_recalled_and_pluperfect_background():
+    assert rows("Poland had already supplied Ukraine with tanks.") == []
+    assert rows("Spain previously provided generators to Ukraine.") == []
+    assert rows("Rappelons que la Belgique a remis des camions à l'Ukraine.", "fr") == []
+    assert rows("On se rappellera que le Canada a remis du matériel de déminage à l'Ukraine.", "fr") == []
+    assert rows("L'Italie avait déjà envoyé des obusiers à l'Ukraine.", "fr") == []
+    assert rows("Nederland had eerder al pantservoertuigen aan Oekraïne geleverd.", "nl") == []
+    assert rows("Sverige havde allerede sendt kampvogne til Ukraine.", "da") == []
+
+
+def test_background_in_a_relative_clause_keeps_the_main_items():
+    out = run("Canada will send 5,000 artillery shells compatible with the M777 howitzers that it has already "
+              "sent to Ukraine.")
+    assert [(a.donor_code, a.category, a.quantity) for a in out] == [("CAN", "munitions", 5000)]
+
+
+# 5. one decision reported twice, one noun phrase one category
+
+
+def test_lead_and_body_report_one_decision():
+    text = ("NATO's chief welcomed Norway's decision to provide two more NASAMS air defence systems to Ukraine.\n"
+            "Oslo will deliver two NASAMS systems to Kyiv, the ministry said.")
+    assert rows(text) == [("NOR", "air_defence")]
+    text_fr = ("Le secrétaire général a salué la décision de la Norvège de fournir deux systèmes NASAMS à l'Ukraine.\n"
+               "Oslo livrera deux systèmes NASAMS supplémentaires à Kyiv.")
+    assert rows(text_fr, "fr") == [("NOR", "air_defence")]
+
+
+def test_generic_noun_with_named_system_is_one_item():
+    out = run("Le Canada fournira à l'Ukraine 20 missiles air-air à courte portée AIM-9.", "fr")
+    assert [(a.donor_code, a.category, a.quantity) for a in out] == [("CAN", "air_defence", 20)]
+    assert rows("The United States will send Javelin and AT-4 anti-armor systems to Ukraine.") == [
+        ("USA", "anti_tank")]
+
+
+def test_ammunition_for_several_systems():
+    out = rows("The package includes munitions for NASAMS, HIMARS, and 155mm artillery rounds for Ukraine.",
+               publisher="US Department of Defense")
+    assert out == [("USA", "air_defence"), ("USA", "munitions"), ("USA", "munitions")]
+
+
+# 6. quantities before multi-word modifiers
+
+
+def test_quantity_before_coordinated_modifiers():
+    out = run("The United States will send Ukraine 12 coastal and riverine patrol boats, over 2 million rounds of "
+              "small arms ammunition and 8 trucks to transport heavy equipment.")
+    got = sorted((a.category, a.quantity) for a in out)
+    assert got == [("logistics", 8), ("other_military", 12), ("small_arms", 2_000_000)]
+
+
+def test_quantity_not_taken_from_another_item():
+    out = run("Germany will deliver 3 howitzers and trucks to Ukraine.")
+    assert sorted((a.category, a.quantity) for a in out) == [("artillery", 3), ("logistics", None)]
+
+
+# 7. the total row names the thing
+
+
+def test_total_item_names_the_package_noun():
+    out = run("The Pentagon announced an additional $300 million worth of security assistance for Ukraine.")
+    assert [(a.category, a.item) for a in out] == [("other_military", "security assistance (total)")]
+
+
+def test_total_category_from_words_around_the_amount():
+    text = ("« Nous envoyons de l'aide humanitaire et aujourd'hui, j'annonce 40 millions de dollars pour envoyer des "
+            "équipements militaires en Ukraine », a déclaré le premier ministre du Canada.")
+    assert ("CAN", "other_military") in rows(text, "fr")
+
+
+# 8. non-aid senses of aid words
+
+
+def test_status_membership_sanctions_are_not_aid():
+    assert rows("The European Union grants Ukraine a candidate status.") == []
+    assert rows("Canada grants Ukrainians visa-free travel.") == []
+    assert rows("L'Union européenne accorde à l'Ukraine des subventions au statut de candidat.", "fr") == []
