@@ -15,12 +15,33 @@ from pathlib import Path
 from dash import Dash
 from flask_caching import Cache
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import callbacks, export
 from dashboard.data import Data
 from dashboard.layout import build_layout
 
 CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 5000}
+DATA_UNAVAILABLE = (
+    "Data unavailable: the database cannot be reached right now. Nothing is lost; "
+    "change a filter or reload the page to try again."
+)
+
+
+def _on_callback_error(err: Exception):
+    """A callback that lost the database: the outputs stay as they were and the notice says why
+    (instead of an HTTP 500 the page would silently swallow). Other errors are raised as before."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not isinstance(err, SQLAlchemyError):
+        raise err
+    import logging
+
+    from dash import set_props
+
+    logging.getLogger("aidtracker.dashboard").warning("data unavailable: %s", _first_line(err))
+    set_props("notice", {"children": DATA_UNAVAILABLE})
+    return None
 
 
 def assets_folder() -> str:
@@ -65,6 +86,7 @@ def create_app(engine: Engine | None = None) -> Dash:
         title="aidtracker",
         update_title=None,
         serve_locally=True,
+        on_error=_on_callback_error,
     )
     cache = Cache(app.server, config=CACHE_CONFIG)
     data = Data(engine, cache)
@@ -73,6 +95,10 @@ def create_app(engine: Engine | None = None) -> Dash:
     callbacks.register(app, data)
     export.register(app.server, data)
     app.server.config["AIDTRACKER_DATA"] = data
+
+    @app.server.errorhandler(SQLAlchemyError)
+    def data_unavailable(exc):  # noqa: ANN001, ANN202  (CSV downloads and any other route)
+        return DATA_UNAVAILABLE + "\n", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "30"}
 
     @app.server.after_request
     def security_headers(response):  # noqa: ANN001, ANN202
