@@ -147,6 +147,18 @@ def _ordered_map(executor: Executor | None, fn: Callable, items: Iterable, windo
             f.cancel()
 
 
+def extractor_fingerprint() -> str:
+    """A hash of the extractor's code and lexicons (etl/extract/**/*.py, *.toml): it changes
+    when an upgrade changes what extraction can find."""
+    import etl.extract
+
+    root = Path(etl.extract.__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def parse_and_extract(data: bytes, source: str, content_type: str | None, url: str | None):
     """Bytes → (ReleaseText, announcements) or an error line. Top-level: runs in worker processes."""
     from etl.extract import extract
@@ -445,6 +457,57 @@ class Refresh:
         if res.outcome in ("new", "updated") and not self.progress:  # the bar shows progress on a terminal
             log.info("%s %s: %d announcements", res.outcome, inp.source, res.added)
 
+    # -- re-extraction after an extractor change -------------------------------------------------
+
+    def reextract_if_needed(self) -> None:
+        """When the extractor changed since the stored announcements were made (its fingerprint:
+        the code and lexicons of etl/extract), extract every current release again from its
+        stored text (no fetching) and replace its announcements where they differ. Interrupted,
+        it starts over next run (the fingerprint is saved last); unchanged pages are otherwise
+        skipped by their validators and body hashes and would keep the old extractor's rows."""
+        from db.models import Release as R
+        from etl.extract import extract
+        from etl.types import ReleaseText
+
+        fingerprint = extractor_fingerprint()
+        if self.loader.fingerprint() == fingerprint:
+            return
+        with self.engine.connect() as conn:
+            ids = (
+                conn.execute(select(R.id).where(R.is_current.is_(True), R.status == "ok").order_by(R.id))
+                .scalars()
+                .all()
+            )
+        if ids:
+            log.info("the extractor changed: extracting %d stored releases again", len(ids))
+        changed = 0
+        for rid in ids:
+            if self._stop.is_set():
+                return
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    select(
+                        R.source, R.raw_text, R.published, R.language, R.publisher, R.title, R.canonical_url
+                    ).where(R.id == rid)
+                ).one()
+            release = ReleaseText(source=row.source, text=row.raw_text or "", published=row.published,
+                                  language=row.language, publisher=row.publisher, title=row.title,
+                                  source_url=row.canonical_url)  # fmt: skip
+            try:
+                found = extract(release)
+            except Exception as exc:  # keep the old rows; the release is tried again next run
+                self._error(row.source, f"extraction failed: {type(exc).__name__}: {_one_line(exc)}")
+                return
+            res = self.loader.reextract(rid, release, found)
+            if res.outcome == "updated":
+                changed += 1
+                self.result.updated += 1
+                self.result.added += res.added
+                self.result.removed += res.removed
+        if ids:
+            log.info("re-extraction done: %d of %d releases changed", changed, len(ids))
+        self.loader.save_fingerprint(fingerprint)
+
     # -- the whole run ---------------------------------------------------------------------------
 
     def run(self) -> RunResult:
@@ -460,6 +523,7 @@ class Refresh:
                 self.failed_before = set(
                     conn.execute(select(Release.source).where(Release.status == "failed")).scalars()
                 )
+            self.reextract_if_needed()
             with Fetcher(self.settings) as self.fetcher:
                 inputs = self.expand()
                 self._process(inputs)
@@ -471,8 +535,8 @@ class Refresh:
             self.result.status = "failed"
             try:
                 _finish_run(self.engine, self.result)
-            except Exception:
-                log.exception("could not record the end of run %s", self.result.run_id)
+            except Exception as end_exc:  # the database is gone or full: one line, the next run cleans up
+                log.error("could not record the end of run %s: %s", self.result.run_id, _one_line(end_exc))
             raise
         r = self.result
         r.seconds = time.monotonic() - started
@@ -641,7 +705,7 @@ def _finish_run(engine: Engine, r: RunResult) -> None:
             refresh_rollups(conn)
             conn.execute(update(EtlRun).where(EtlRun.id == r.run_id).values(**values))
     except Exception as exc:  # rollups failed: record the run anyway, as failed
-        log.exception("rollups could not be refreshed")
+        log.error("rollups could not be refreshed: %s", _one_line(exc))
         r.status = "failed"
         values.update(
             status="failed",
