@@ -49,6 +49,7 @@ class Row:
     confidence: float
     total: bool = False
     heading: bool = False
+    part: bool = False  # stated as a part of a package announced before ("This package includes ...", a list item)
 
 
 # ----------------------------------------------------------------------------- items
@@ -608,10 +609,16 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     name = _package_name(st, cs, ce, m, lex)
                     if multi or not cats:
                         new_rows = [r for r in new_rows if r.category != cat or cat == "other_military"]
+                    # "24 millions d'euros d'aide humanitaire": the item is the package itself
+                    new_rows = [r for r in new_rows if not (r.category == cat and r.value is None
+                                                            and lex.w["package"].fullmatch(r.item))]
                     for dcode in donors:
                         new_rows.append(Row(dcode, cat, f"{name} (total)", None, m.value,
                                             nums.resolve_currency(m.currency, dcode), day, i, s0, e0,
                                             0.6 if multi else 0.75, total=True))  # joint: each donor's row
+            if anaphoric or pkg_ref or in_list or is_component:
+                for r in new_rows:
+                    r.part = True
             sent_rows.extend(new_rows)
         if not in_list and not re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", st):
             for r in sent_rows:
@@ -658,6 +665,7 @@ def _same_item(a: Row, b: Row) -> bool:
 
 
 def _dedupe(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
+    rows = _drop_lead_summaries(rows, lex)
     body = {(r.donor, r.category) for r in rows if not r.heading}
     seen: set[tuple] = set()
     out: list[Row] = []
@@ -680,7 +688,7 @@ def _dedupe(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
             continue
         seen.add(key)
         out.append(r)
-    return _drop_lead_summaries(out, lex)
+    return out
 
 
 def _content_words(item: str, lex: lx.Lexicon) -> set[str]:
@@ -704,8 +712,9 @@ def _drop_lead_summaries(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
         for b in rows:
             if b is a or b.total or b.donor != a.donor or not 0 < b.sent_index - a.sent_index <= 12:
                 continue
-            if wa <= _content_words(b.item, lex):
-                drop.add(id(a))
+            if wa <= _content_words(b.item, lex) or (
+                    b.part and b.category == a.category and b.sent_index - a.sent_index <= 6):
+                drop.add(id(a))  # the lead's "drone technology" is the list's "uncrewed aerial systems"
                 break
     return [r for r in rows if id(r) not in drop]
 
