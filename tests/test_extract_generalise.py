@@ -163,3 +163,32 @@ def test_status_membership_sanctions_are_not_aid():
     assert rows("The European Union grants Ukraine a candidate status.") == []
     assert rows("Canada grants Ukrainians visa-free travel.") == []
     assert rows("L'Union européenne accorde à l'Ukraine des subventions au statut de candidat.", "fr") == []
+
+
+# further structures met on held-out text
+
+
+def test_hand_over_is_not_an_approximation():
+    out = run("The Bundeswehr will hand over 10 Marder infantry fighting vehicles to Ukraine.")
+    assert [(a.donor_code, a.category, a.item, a.quantity) for a in out] == [
+        ("DEU", "armoured_vehicles", "Marder infantry fighting vehicles", 10)]
+
+
+def test_package_noun_is_not_also_an_item():
+    assert rows("L'UE va débloquer 24 millions d'euros supplémentaires d'aide humanitaire pour l'Ukraine.", "fr") == [
+        ("EU", "humanitarian")]
+
+
+def test_smaller_amount_after_a_total_is_a_part_of_it():
+    text = ("Britain announced a further £450m of military support for Ukraine.\n"
+            "About £350m will be provided by the UK, with extra funding from partners.")
+    out = run(text)
+    assert [(a.donor_code, a.value) for a in out if a.value] == [("GBR", 450_000_000)]
+
+
+def test_lead_summary_gives_way_to_listed_part():
+    text = ("Australia will provide an additional $100 million of military assistance to Ukraine, including drone "
+            "technology.\nThe assistance package includes $30 million towards uncrewed aerial systems.")
+    out = run(text)
+    assert sorted((a.category, a.item) for a in out) == [
+        ("drones", "uncrewed aerial systems"), ("other_military", "military assistance (total)")]
