@@ -45,6 +45,8 @@ from etl.types import Announcement, ReleaseText
 log = logging.getLogger(__name__)
 
 MAX_BIGINT = 2**63 - 1
+# A fetch_state row that is not an address: which extractor made the stored announcements
+FINGERPRINT_LOCATION = "aidtracker:extractor-fingerprint"
 
 
 def utcnow() -> dt.datetime:
@@ -390,6 +392,46 @@ class Loader:
         self._pending = ([_mention(r, with_key=True) for r in rows], gone)
         outcome = "updated" if (old or same is not None) else "new"
         return LoadResult(outcome, release_id=rid, added=len(rows), removed=removed, skipped=skipped), skipped
+
+    # -- re-extraction ----------------------------------------------------------------------
+
+    def reextract(self, rid: int, release: ReleaseText, found: list[Announcement]) -> LoadResult:
+        """Replace the announcements of current release `rid` with `found` (extracted again from
+        its stored text) when they differ; one transaction. Rows that stay the same pledge keep
+        their key: the release's own old rows are candidates of the rule."""
+        rows, skipped = self._rows(found, release)
+        cols = ("donor_code", "recipient_code", "category_code", "item", "quantity", "value", "currency",
+                "date", "evidence", "evidence_start", "evidence_end", "confidence")  # fmt: skip
+        self._pending = ([], [])
+        with self.engine.begin() as conn:
+            old = conn.execute(select(*(getattr(_A, c) for c in cols)).where(_A.release_id == rid)).all()
+            if Counter(tuple(o) for o in old) == Counter(tuple(r[c] for c in cols) for r in rows):
+                return LoadResult("unchanged", release_id=rid)
+            if rows:
+                seed = conn.execute(select(_R.content_hash).where(_R.id == rid)).scalar() or str(rid)
+                self._assign_pledge_keys(conn, rows, seed)
+            gone = [Mention(*row) for row in conn.execute(_S_RELEASE_MENTIONS, {"ids": [rid]})]
+            removed = conn.execute(delete(_A).where(_A.release_id == rid)).rowcount or 0
+            if rows:
+                for r in rows:
+                    r["release_id"] = rid
+                conn.execute(_I_ANN, rows)
+            self._pending = ([_mention(r, with_key=True) for r in rows], gone)
+        self.mentions.apply(*self._pending)
+        self._pending = ([], [])
+        for msg in skipped:
+            log.warning("release %s: announcement skipped: %s", rid, msg)
+        return LoadResult("updated", release_id=rid, added=len(rows), removed=removed, skipped=skipped)
+
+    def fingerprint(self) -> str | None:
+        """The extractor fingerprint the stored announcements were made with (None: unknown)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(FetchState.body_hash).where(FetchState.key_hash == location_key(FINGERPRINT_LOCATION))
+            ).scalar()
+
+    def save_fingerprint(self, fingerprint: str) -> None:
+        self.save_state(StateUpdate(FINGERPRINT_LOCATION, "file", body_hash=fingerprint))
 
     def _rows(self, found: list[Announcement], release: ReleaseText):
         rows: list[dict] = []

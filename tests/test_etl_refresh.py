@@ -477,3 +477,38 @@ def test_refresh_upgrades_an_old_schema(engine, fake_extract):
     r = refresh(engine, SourcesConfig(FAST, [Source("path", str(FILES[0]))]), progress=False)
     assert (r.status, r.new) == ("ok", 1)
     assert current_revision(engine) == head_revision()
+
+
+def test_a_new_extractor_reextracts_stored_releases(engine, monkeypatch):
+    """Unchanged inputs are skipped by hash, so an upgraded extractor would never see them: when
+    the extractor's fingerprint changes, stored releases are extracted again from their text
+    (no fetching), rows replaced where they differ, keys kept for the same pledges."""
+    from etl_testserver import expected_extract
+
+    import etl.extract
+    import etl.pipeline
+
+    monkeypatch.setattr(etl.extract, "extract", expected_extract)
+    cfg = SourcesConfig(FAST, [Source("path", str(f)) for f in FILES[:3]])
+    refresh(engine, cfg, progress=False)
+    keys_q = select(
+        Announcement.donor_code, Announcement.category_code, Announcement.item, Announcement.pledge_key
+    )
+    with engine.connect() as c:
+        before = {tuple(row[:3]): row[3] for row in c.execute(keys_q)}
+
+    monkeypatch.setattr(etl.extract, "extract", lambda release: expected_extract(release)[:-1])  # "v2"
+    r = refresh(engine, cfg, progress=False)
+    assert (r.new, r.updated, r.added, r.removed) == (0, 0, 0, 0)  # same fingerprint: nothing to do
+    monkeypatch.setattr(etl.pipeline, "extractor_fingerprint", lambda: "v2")
+    r = refresh(engine, cfg, progress=False)
+    with_rows = [f for f in FILES[:3] if expected_rows()[f.stem]]
+    n_old = sum(len(expected_rows()[f.stem]) for f in with_rows)
+    assert (r.status, r.new, r.updated) == ("ok", 0, len(with_rows))
+    assert (r.added, r.removed) == (n_old - len(with_rows), n_old)
+    with engine.connect() as c:
+        after = {tuple(row[:3]): row[3] for row in c.execute(keys_q)}
+    assert len(after) == len(before) - len(with_rows)
+    assert all(before[k] == key for k, key in after.items())  # same pledges, same keys
+    r = refresh(engine, cfg, progress=False)  # done once: the new fingerprint is stored
+    assert (r.updated, r.added, r.removed) == (0, 0, 0)
