@@ -649,7 +649,8 @@ def _systems_ci() -> re.Pattern:
 
 
 def _system_names(item: str) -> set[str]:
-    return {re.sub(r"s\Z", "", m.group().lower()) for m in _systems_ci().finditer(item)}
+    """Named systems of an item, by their first word ("Leopard 2 A6" and "Leopard" are one system)."""
+    return {re.sub(r"s\Z", "", m.group().lower().split()[0]) for m in _systems_ci().finditer(item)}
 
 
 def _same_item(a: Row, b: Row) -> bool:
