@@ -192,3 +192,31 @@ def test_lead_summary_gives_way_to_listed_part():
     out = run(text)
     assert sorted((a.category, a.item) for a in out) == [
         ("drones", "uncrewed aerial systems"), ("other_military", "military assistance (total)")]
+
+
+def test_package_reference_lists_parts_without_a_verb():
+    text = ("Danmark sender en ny donationspakke på 500 millioner kroner til Ukraine.\n"
+            "I pakken er der blandt andet pansrede køretøjer og ammunition.")
+    assert rows(text, "da") == [("DNK", "armoured_vehicles"), ("DNK", "munitions"), ("DNK", "other_military")]
+
+
+def test_override_instrument_sets_the_topic():
+    text = ("The Council adopted assistance measures under the European Peace Facility, mobilising a further "
+            "500 million euro for Ukraine.\n"
+            "The assistance measures consist of 490 million euro for military equipment and 10 million euro for "
+            "first aid kits and fuel.")
+    out = run(text)
+    assert sorted((a.donor_code, a.category) for a in out) == [
+        ("EU", "logistics"), ("EU", "medical"), ("EU", "other_military")]
+    assert [a.value for a in out if a.value] == [500_000_000]
+
+
+def test_ammunition_for_a_system_then_a_comma_list():
+    out = rows("Danmark sender ammunition til håndvåben, anti-panserminer og luftforsvarsmissiler til Ukraine.", "da")
+    assert out == [("DNK", "air_defence"), ("DNK", "anti_tank"), ("DNK", "small_arms")]
+
+
+def test_capability_and_first_name_are_not_announcements():
+    assert rows("Defence Secretary Grant Shapps said the UK was the first to provide tanks to Ukraine.") == []
+    assert rows("Les alliés peuvent fournir d'autres armes à l'Ukraine, notamment le système français SAMP/T.",
+                "fr") == []

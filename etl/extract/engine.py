@@ -152,9 +152,10 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
                 merged_cat = it.category if it.category in ammo_exc else prev.category
                 prev.via_for, prev.ammo_cat = True, prev.ammo_cat or prev.category
             elif prev.via_for and kind == "list" and it.category not in ammo and not it.named \
-                    and _coordinated(gap, lex):
+                    and _coordinated(gap, lex) and lex.w["coord"].search(gap):
                 merged_cat = prev.category  # "munitions for rocket systems and artillery"
             elif prev.via_for and re.fullmatch(r"\)?\s*,\s*", gap) and it.category not in ammo \
+                    and (it.named or re.match(r"\s*\(", st[it.end : it.end + 3])) \
                     and lx.common()["groups"].get(it.category) == "lethal":
                 # "munitions for NASAMS, HIMARS, ...": the next system also takes the ammunition
                 if it.category not in ammo_exc:
@@ -173,7 +174,7 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
             elif kind == "list":
                 txt = st[it.start : it.end]
                 if it.single_word and not it.named and lex.w["heads"].fullmatch(txt) and not prev.single_word \
-                        and not prev.named and prev.category not in ("munitions",):
+                        and not prev.named and prev.category in com.get("modifier_shared_by", ()):
                     merged_cat = prev.category  # shared modifier: "air-defense launchers, missiles and radars"
                 elif (not it.named and not prev.named and it.category == prev.category):
                     merged_cat = prev.category  # "main battle tanks and light tanks"
@@ -485,7 +486,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         # "The Pentagon specified the amount of aid: $125 million." right after the announcement: its value
         carry = (topic is not None and i - topic[1] <= 2 and not lex.w["trigger"].search(st)
                  and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
-        if not in_list and not carry and not lex.w["trigger"].search(st):
+        # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
+        pkg_list = bool(pkg_ref and not lex.w["trigger"].search(st)
+                        and (recent or (topic is not None and i - topic[1] <= RECENT)))
+        if not in_list and not carry and not pkg_list and not lex.w["trigger"].search(st):
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
         if in_list and list_start >= 0 and any(r.total and list_start - 3 <= r.sent_index <= list_start for r in rows):
@@ -503,7 +507,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 lex.w["weak_trigger"].search(st, cs, ce)
                 and (anaphoric or in_list or lex.recipient_re.search(st) or lex.w["share"].search(st, cs, ce)))
             # weak verbs ("buy", "finance") count with the recipient named or when referring back
-            if carry and topic and (set(d.codes) <= set(topic[0])):
+            if (carry and topic and (set(d.codes) <= set(topic[0]))) or pkg_list:
                 trig = True
             sent_trigger = sent_trigger or trig
             ov = next((code for rx, code in override if rx.search(st, cs, ce)), None)
@@ -528,8 +532,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             else:
                 donors = []
             prev_donors = donors or prev_donors
-            if d.codes and not ov and lex.w["strong_trigger"].search(st, cs, ce):
-                topic = (d.codes, i)
+            if (ov or d.codes) and lex.w["strong_trigger"].search(st, cs, ce):
+                topic = ([ov] if ov else d.codes, i)
             if not donors or not (sent_trigger or in_list):
                 continue
             dead = _forward_dead(st, cs, ce, lex) + rel_dead
@@ -577,7 +581,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     m = next((x for x in money if first_donor and x.start > first_donor.end()), m)
                 pkg = lex.w["package"].search(st, cs, ce)
                 vague_only = not pkg and lex.w["vague"].search(st, cs, ce)  # "will provide $25 million of equipment"
-                if (anaphoric or vague_only or lex.w["share"].search(st, cs, ce)) and not items and recent:
+                if (anaphoric or vague_only or lex.w["share"].search(st, cs, ce)) and not items and recent \
+                        and not pkg_ref:  # "The package amounts to ...": the package's total, not the item's value
                     # "This aid is valued at ...", "Of this, Denmark contributes ...": the earlier rows' value
                     targets = [r for r in recent if r.donor in donors and not r.total]
                     if targets and all(r.value is None for r in targets):
