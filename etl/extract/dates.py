@@ -14,24 +14,35 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from etl.extract import lexicon as lx
 
 _MAX_BACK = dt.timedelta(days=366)
 
 
-def _parse_abs(m: re.Match, lex: lx.Lexicon) -> dt.date | None:
-    """A full date found by the lexicon's date regex, read with dateparser (the month table of babel
-    when dateparser cannot read it)."""
+@lru_cache(maxsize=4096)
+def _dateparser(text: str, lang: str) -> dt.date | None:
+    """dateparser's reading of a full date (day, month and year all written: no dependence on today), cached:
+    a parse costs milliseconds and the same dates recur across releases."""
     try:
         import dateparser
 
-        d = dateparser.parse(m.group(), languages=list(dict.fromkeys([lex.lang, "en"])),
+        d = dateparser.parse(text, languages=list(dict.fromkeys([lang, "en"])),
                              settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DAY_OF_MONTH": "first"})
         if d:
             return d.date()
-    except Exception:  # dateparser raises on odd input; the table below still applies
+    except Exception:  # dateparser raises on odd input; the table in _parse_abs still applies
         pass
+    return None
+
+
+def _parse_abs(m: re.Match, lex: lx.Lexicon) -> dt.date | None:
+    """A full date found by the lexicon's date regex, read with dateparser (the month table of babel
+    when dateparser cannot read it)."""
+    d = _dateparser(m.group(), lex.lang)
+    if d:
+        return d
     g = m.groupdict()
     try:
         if g.get("y3"):
