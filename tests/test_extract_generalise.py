@@ -220,3 +220,24 @@ def test_capability_and_first_name_are_not_announcements():
     assert rows("Defence Secretary Grant Shapps said the UK was the first to provide tanks to Ukraine.") == []
     assert rows("Les alliés peuvent fournir d'autres armes à l'Ukraine, notamment le système français SAMP/T.",
                 "fr") == []
+
+
+def test_currency_qualifier_and_provenance_are_not_donors():
+    out = rows("Norway has pledged NASAMS launchers for Ukraine valued at 335 million kroner (U.S. $31 million).")
+    assert out == [("NOR", "air_defence")]
+    assert all(code != "USA" for code, _ in rows("Sweden will pay for US weapons for Ukraine worth $275 million."))
+    out = rows("La Belgique allouera 200 millions d'euros à l'initiative allemande de défense aérienne pour l'Ukraine.",
+               "fr")
+    assert all(code == "BEL" for code, _ in out) and out
+
+
+def test_earlier_and_importance_of_are_not_announcements():
+    assert rows("Earlier, Sweden and Denmark decided to provide $500 million to Ukraine.") == []
+    assert rows("Recognizing the importance of air defense, Norway has pledged equipment to Ukraine.") == []
+
+
+def test_restated_generic_item_with_its_quantity_is_one_row():
+    text = ("Sweden announced a new package for Ukraine that will include infantry fighting vehicles.\n"
+            "Sweden will send about 50 of its tracked infantry fighting vehicles.")
+    out = run(text)
+    assert [(a.donor_code, a.category, a.quantity) for a in out] == [("SWE", "armoured_vehicles", 50)]

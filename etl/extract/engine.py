@@ -658,7 +658,7 @@ def _system_names(item: str) -> set[str]:
     return {re.sub(r"s\Z", "", m.group().lower().split()[0]) for m in _systems_ci().finditer(item)}
 
 
-def _same_item(a: Row, b: Row) -> bool:
+def _same_item(a: Row, b: Row, lex: lx.Lexicon) -> bool:
     """Two rows of one donor and category in different sentences that report one decision: a named system
     in common ("two Patriot systems" / "two more Patriot systems"), or the same wording, and quantities and
     values that agree or are missing on one side."""
@@ -671,6 +671,10 @@ def _same_item(a: Row, b: Row) -> bool:
     na, nb = _system_names(a.item), _system_names(b.item)
     if na and nb:
         return bool(na & nb)
+    if not na and not nb and (a.quantity is None) != (b.quantity is None):
+        # "armoured infantry fighting vehicles" / "about 50 ... infantry fighting vehicles"
+        wa, wb = _content_words(a.item, lex), _content_words(b.item, lex)
+        return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
     return _norm(re.sub(r"\s*\(.*\)\Z", "", a.item)) == _norm(re.sub(r"\s*\(.*\)\Z", "", b.item))
 
 
@@ -689,7 +693,7 @@ def _dedupe(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
             key = ("I", r.donor, r.category, named[0] if named else _norm(r.item))
         if key in seen:
             continue
-        same = next((k for k in out if k.donor == r.donor and k.category == r.category and _same_item(k, r)), None)
+        same = next((k for k in out if k.donor == r.donor and k.category == r.category and _same_item(k, r, lex)), None)
         if same is not None:  # the lead and the body report the same decision: one row, the details kept
             if same.quantity is None:
                 same.quantity = r.quantity
@@ -722,8 +726,9 @@ def _drop_lead_summaries(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
         for b in rows:
             if b is a or b.total or b.donor != a.donor or not 0 < b.sent_index - a.sent_index <= 12:
                 continue
-            if wa <= _content_words(b.item, lex) or (
-                    b.part and b.category == a.category and b.sent_index - a.sent_index <= 6):
+            if wa <= _content_words(b.item, lex) or b.category == a.category and (
+                    (b.part and b.sent_index - a.sent_index <= 6)
+                    or (_system_names(b.item) and not _system_names(a.item) and b.sent_index - a.sent_index <= 4)):
                 drop.add(id(a))  # the lead's "drone technology" is the list's "uncrewed aerial systems"
                 break
     return [r for r in rows if id(r) not in drop]
