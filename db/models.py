@@ -238,6 +238,7 @@ class RollupState(Base):
     max_announcement_id: Mapped[int | None] = mapped_column(Integer)
     releases: Mapped[int] = mapped_column(Integer)
     releases_pledges: Mapped[int | None] = mapped_column(Integer)  # releases holding a first mention
+    fingerprint: Mapped[str | None] = mapped_column(String(200))  # what refresh_rollups last saw
 
 
 class RollupRelease(Base):

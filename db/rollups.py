@@ -80,9 +80,29 @@ def ranked_mentions():
     )
 
 
-def refresh_rollups(conn: Connection) -> None:
-    """Rebuild every rollup from `announcements` (full rebuild, in the caller's transaction)."""
+def fingerprint(conn: Connection) -> str:
+    """What the rollups depend on, in a few aggregate queries: count, largest id and sum of ids of
+    announcements; count and largest id of releases; count and sum of ids of the current,
+    successfully fetched ones (which version of a release is current). Rows changed in place are
+    not seen: the ETL never does that; whoever does calls `refresh_rollups(conn, force=True)`."""
+    n, max_id, sum_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id), func.sum(A.c.id))).one()
+    r_n, r_max = conn.execute(select(func.count(R.c.id), func.max(R.c.id))).one()
+    current, current_ids = conn.execute(
+        select(func.count(R.c.id), func.sum(R.c.id)).where(current_release_condition())
+    ).one()
+    return f"a{n}:{max_id}:{sum_id} r{r_n}:{r_max}:{current}:{current_ids}"
+
+
+def refresh_rollups(conn: Connection, force: bool = False) -> bool:
+    """Rebuild every rollup from `announcements` (full rebuild, in the caller's transaction).
+    Skipped when nothing they depend on changed since the last rebuild (unless `force`);
+    returns whether it rebuilt."""
     dialect = conn.dialect.name
+    seen = fingerprint(conn)
+    if not force:
+        last = conn.execute(select(RS.c.fingerprint)).scalar()
+        if last == seen:
+            return False
     for table in (RS, RR, RM, RD, P):
         conn.execute(delete(table))
 
@@ -200,5 +220,7 @@ def refresh_rollups(conn: Connection) -> None:
             max_announcement_id=max_id,
             releases=releases,
             releases_pledges=releases_pledges,
+            fingerprint=seen,
         )
     )
+    return True

@@ -311,3 +311,29 @@ def test_refresh_is_idempotent(engine):
         ]
         assert release_count(conn, Filters()) == 3 and release_count(conn, Filters(mentions=True)) == 3
     assert before == after
+
+
+def test_refresh_skips_when_nothing_changed(engine):
+    from sqlalchemy import update
+
+    from db.models import Release
+
+    with engine.begin() as conn:
+        assert refresh_rollups(conn) is False  # load() already refreshed: nothing new
+        assert refresh_rollups(conn, force=True) is True
+    with engine.begin() as conn:  # a release stops being current: its rows leave the counts
+        conn.execute(update(Release).where(Release.id == 3).values(is_current=False))
+        assert refresh_rollups(conn) is True
+    with engine.connect() as conn:
+        assert aggregate(conn, Filters(mentions=True), ())[0]["n"] == 4
+    with engine.begin() as conn:  # an older version comes back instead of another: same count of current
+        conn.execute(update(Release).where(Release.id == 4).values(is_current=False))
+        conn.execute(update(Release).where(Release.id == 3).values(is_current=True))
+        assert refresh_rollups(conn) is True
+        conn.execute(update(Release).where(Release.id == 3).values(is_current=False))
+        conn.execute(update(Release).where(Release.id == 4).values(is_current=True))
+        assert refresh_rollups(conn) is True
+    with engine.connect() as conn:
+        assert (
+            aggregate(conn, Filters(mentions=True, donors=("USA",)), ())[0]["n"] == 3
+        )  # r1's two, r4's drones
