@@ -241,3 +241,13 @@ def test_restated_generic_item_with_its_quantity_is_one_row():
             "Sweden will send about 50 of its tracked infantry fighting vehicles.")
     out = run(text)
     assert [(a.donor_code, a.category, a.quantity) for a in out] == [("SWE", "armoured_vehicles", 50)]
+
+
+def test_friday_is_not_a_sale_and_nato_allies_are_not_nato():
+    assert rows("La Belgique a confirmé vendredi qu'elle livrerait des F-16 à l'Ukraine.", "fr") == [("BEL", "aircraft")]
+    assert rows("Les alliés de l'OTAN sont convenus vendredi de fournir à Kiev des systèmes de défense aérienne.",
+                "fr") == []
+
+
+def test_pluperfect_announcement_is_background():
+    assert rows("Ahead of the new package, Sweden had announced humanitarian supplies for Ukraine.") == []

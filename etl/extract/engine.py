@@ -571,7 +571,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     conf = 0.8 if d.codes else 0.7
                     new_rows.append(Row(donors[0], it.category, txt, it.quantity, None, None, day, i, s0, e0, conf))
             if money and not is_component and any(
-                    r.total and r.donor in donors and i - r.sent_index <= RECENT and r.value and money[0].value < r.value
+                    r.total and r.donor in donors and i - r.sent_index <= RECENT + 2 and r.value and money[0].value < r.value
                     and (r.currency == nums.resolve_currency(money[0].currency, r.donor)) for r in rows):
                 is_component = True  # "About £350m will be provided by the UK" after the £450m package: a part
             if money and not is_component:
