@@ -484,12 +484,13 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         if not in_list:
             list_start = -1
         # "The Pentagon specified the amount of aid: $125 million." right after the announcement: its value
-        carry = (topic is not None and i - topic[1] <= 2 and not lex.w["trigger"].search(st)
+        has_trigger = lex.w["trigger"].search(st) is not None  # once per sentence: a long alternation
+        carry = (topic is not None and i - topic[1] <= 2 and not has_trigger
                  and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
         # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
-        pkg_list = bool(pkg_ref and not lex.w["trigger"].search(st)
+        pkg_list = bool(pkg_ref and not has_trigger
                         and (recent or (topic is not None and i - topic[1] <= RECENT)))
-        if not in_list and not carry and not pkg_list and not lex.w["trigger"].search(st):
+        if not in_list and not carry and not pkg_list and not has_trigger:
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
         if in_list and list_start >= 0 and any(r.total and list_start - 3 <= r.sent_index <= list_start for r in rows):
