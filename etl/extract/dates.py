@@ -19,6 +19,20 @@ from functools import lru_cache
 from etl.extract import lexicon as lx
 
 _MAX_BACK = dt.timedelta(days=366)
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=8)
+def _day_words_for(patterns: tuple[str, ...], flags: tuple[int, ...]) -> re.Pattern:
+    if len(set(flags)) != 1:
+        return re.compile("")  # flags differ: no pre-check (matches everywhere)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags[0])
+
+
+def _day_words(lex: lx.Lexicon) -> re.Pattern:
+    """One regex matching wherever the lexicon's "yesterday" or any weekday regex matches (a pre-check)."""
+    rxs = (lex.w["yesterday"], *lex.weekday_res)
+    return _day_words_for(tuple(rx.pattern for rx in rxs), tuple(rx.flags for rx in rxs))
 
 
 @lru_cache(maxsize=4096)
@@ -69,13 +83,14 @@ def absolute_dates(text: str, lang: str | None) -> list[dt.date]:
 def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> dt.date | None:
     """The day the sentence gives, or None when it gives none (the caller uses the release date)."""
     lex = lx.get(lang)
-    for m in lex.abs_date_re.finditer(sentence):
+    has_digit = _DIGIT.search(sentence) is not None  # both date regexes need a day or a year in digits
+    for m in lex.abs_date_re.finditer(sentence) if has_digit else ():
         d = _parse_abs(m, lex)
         if d and (published is None or published - _MAX_BACK <= d <= published):
             return d
     if published is None:
         return None
-    for m in lex.day_month_re.finditer(sentence):
+    for m in lex.day_month_re.finditer(sentence) if has_digit else ():
         g = m.groupdict()
         month = lex.months.get((g.get("m1") or g.get("m2") or "").lower().rstrip("."))
         try:
@@ -86,6 +101,8 @@ def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> 
             d = d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else None
         if d and published - d <= dt.timedelta(days=60):
             return d
+    if not _day_words(lex).search(sentence):
+        return None  # neither "yesterday" nor a weekday: one pass instead of eight
     if lex.w["yesterday"].search(sentence):
         return published - dt.timedelta(days=1)
     for idx, rx in enumerate(lex.weekday_res):
