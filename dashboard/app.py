@@ -98,7 +98,11 @@ def create_app(engine: Engine | None = None) -> Dash:
 
     @app.server.errorhandler(SQLAlchemyError)
     def data_unavailable(exc):  # noqa: ANN001, ANN202  (CSV downloads and any other route)
-        return DATA_UNAVAILABLE + "\n", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "30"}
+        return (
+            DATA_UNAVAILABLE + "\n",
+            503,
+            {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "30"},
+        )
 
     @app.server.after_request
     def security_headers(response):  # noqa: ANN001, ANN202

@@ -98,6 +98,11 @@ def _m(row: dict, view: View) -> float:
     return float(row.get("n") or 0)
 
 
+def title_size(title: str) -> int:
+    """Plotly does not wrap titles: a long one gets a smaller font so that it fits its card."""
+    return 17 if len(title) <= 58 else 15 if len(title) <= 68 else 13
+
+
 def _base_layout(fig: Fig, title: str, height: int = 420, subtitle: str | None = None) -> dict:
     fig.update_layout(
         title=dict(
@@ -106,7 +111,7 @@ def _base_layout(fig: Fig, title: str, height: int = 420, subtitle: str | None =
             xanchor="left",
             y=0.985,
             yanchor="top",
-            font=dict(size=17),
+            font=dict(size=title_size(title)),
             subtitle=dict(text=subtitle or "", font=dict(size=13, color="#4a4a4a")),
         ),
         font=FONT,
@@ -190,7 +195,9 @@ def donor_figure(donor_category: list[dict], names: dict[str, tuple[str, str]], 
             marker=dict(color=GROUP_COLOURS[g]),
             hovertemplate="%{y}: %{x:,.0f}<extra>" + group_label(g, view.lang) + "</extra>",
         )
-    fig.update_layout(barmode="stack", yaxis=dict(automargin=True), xaxis=dict(tickformat="~s"))
+    fig.update_layout(
+        barmode="stack", yaxis=dict(automargin=True), xaxis=dict(tickformat="~s", automargin=True)
+    )
     return _base_layout(fig, title, max(320, 28 * len(rows) + 110))
 
 
@@ -232,7 +239,7 @@ def category_figure(donor_category: list[dict], view: View) -> dict:
                 colors=[GROUP_COLOURS[g] for g in groups] + [GROUP_COLOURS[r["group"]] for r in rows]
             ),
             hovertemplate="%{label}: %{value:,.0f}<extra></extra>",
-            textinfo="label+value",
+            texttemplate="%{label}<br>%{value:,.3~s}",
         )
         return _base_layout(fig, title, 460)
     rows = sorted(rows, key=lambda r: _m(r, view))
@@ -246,7 +253,7 @@ def category_figure(donor_category: list[dict], view: View) -> dict:
         hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
         showlegend=False,
     )
-    fig.update_layout(yaxis=dict(automargin=True), xaxis=dict(tickformat="~s"))
+    fig.update_layout(yaxis=dict(automargin=True), xaxis=dict(tickformat="~s", automargin=True))
     return _base_layout(fig, title, max(320, 26 * len(rows) + 110))
 
 
@@ -290,7 +297,9 @@ def time_figure(month_category: list[dict], view: View) -> dict:
                 hovertemplate="%{x|%Y-%m}: %{y:,.0f}<extra>" + group_label(g, view.lang) + "</extra>",
             )  # fmt: skip
     fig.update_layout(
-        barmode="stack", xaxis=dict(type="date", tickformat="%Y-%m"), yaxis=dict(tickformat="~s")
+        barmode="stack",
+        xaxis=dict(type="date", tickformat="%Y-%m", automargin=True),
+        yaxis=dict(tickformat="~s", automargin=True),
     )
     return _base_layout(fig, title, 380)
 
