@@ -251,3 +251,19 @@ def test_friday_is_not_a_sale_and_nato_allies_are_not_nato():
 
 def test_pluperfect_announcement_is_background():
     assert rows("Ahead of the new package, Sweden had announced humanitarian supplies for Ukraine.") == []
+
+
+def test_handing_last_month_and_thanks():
+    assert rows("This time, Germany is handing Ukraine two Patriot launchers.") == [("DEU", "air_defence")]
+    assert rows("Last month, Canada announced it would donate rockets to Ukraine.") == []
+    assert rows("Han takker også for andre danske bidrag til Ukraine, blandt andet ammunition og kampvogne.", "da") == []
+    assert rows("Danmark og Holland har tidligere på dagen meldt ud, at de vil donere kampfly til Ukraine.", "da") == [
+        ("DNK", "aircraft"), ("NLD", "aircraft")]
+
+
+def test_multi_word_package_reference_opens_a_list():
+    text = ("Germany's defence minister announced a new €1 billion military aid package for Ukraine.\n\n"
+            "The military aid package will consist of the following:\n\n"
+            "  • seven Gepard anti-aircraft guns\n"
+            "  • additional guided missiles")
+    assert rows(text) == [("DEU", "air_defence"), ("DEU", "missiles"), ("DEU", "other_military")]
