@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.pool import NullPool
+from test_dashboard_browser import chromium  # noqa: F401  (fixture)
 from test_queries_aggregates import load
 from test_security_dashboard import CALLBACK_MAP, dash_payloads
 
@@ -140,3 +141,67 @@ def test_serve_on_an_unreachable_database_exits_with_one_line(tmp_path):
         lines = [x for x in res.stderr.splitlines() if x.strip()]
         assert len(lines) == 1 and "unavailable" in lines[0], (url, res.stderr)
         assert "secret" not in res.stderr  # the password is never printed
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_data_unavailable_is_visible_in_the_browser(own_pg_url, pg_server, chromium):  # noqa: F811
+    """The same loss seen by a user in headless Chromium: a notice, no error in the console, and
+    the figures again once the database is back."""
+    import socket
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from test_dashboard_browser import ARGS
+    from werkzeug.serving import make_server
+
+    engine = make_engine(own_pg_url)
+    upgrade(engine)
+    load(engine)
+    app = create_app(engine)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = make_server("127.0.0.1", port, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    problems: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
+            page = browser.new_page()
+            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+            page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+            page.goto(base + "/?count=mentions")
+            page.wait_for_function(
+                "() => { const e = document.querySelector('#kpi-n-value, #kpi-n .kpi-value');"
+                " return e && /\\d/.test(e.textContent); }",
+                timeout=30000,
+            )
+            pg_server.stop("immediate")
+            try:
+                time.sleep(2.5)  # past the data-version cache
+                page.goto(base + "/?donor=USA&count=mentions")
+                page.wait_for_function(
+                    "() => document.querySelector('#notice').textContent.includes('unavailable')",
+                    timeout=30000,
+                )
+                assert "Traceback" not in page.content()
+            finally:
+                pg_server.start()
+            _wait_up(engine)
+            time.sleep(2.5)
+            page.goto(base + "/?donor=NLD&count=mentions")
+            page.wait_for_function(
+                "() => !document.querySelector('#notice').textContent.includes('unavailable')", timeout=30000
+            )
+            page.wait_for_function(
+                "() => { const e = document.querySelector('#kpi-n-value, #kpi-n .kpi-value');"
+                " return e && e.textContent.trim() === '2'; }",
+                timeout=30000,
+            )
+            browser.close()
+    finally:
+        srv.shutdown()
+        engine.dispose()
+    assert problems == []
