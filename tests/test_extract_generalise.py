@@ -272,6 +272,9 @@ def test_multi_word_package_reference_opens_a_list():
 def test_ministry_adjective_is_a_donor_and_compounds_or_summits_are_not():
     assert rows("Le ministère britannique de la Défense a annoncé qu'il livrerait 1 000 missiles à l'Ukraine.",
                 "fr") == [("GBR", "missiles")]
-    assert rows("Het kabinet maakte op de NAVO-top bekend dat het drones levert aan Oekraïne.", "nl") == []
+    # "het kabinet" is the Dutch government; the NATO summit is where it spoke
+    assert rows("Het kabinet maakte op de NAVO-top bekend dat het drones levert aan Oekraïne.", "nl") == [
+        ("NLD", "drones")]
+    assert rows("Regeringen sender 20 kampvogne til Ukraine.", "da") == [("DNK", "tanks")]
     assert rows("Londres enverra des missiles à l'Ukraine, annoncés lors du sommet du G7.", "fr") == [("GBR", "missiles")]
     assert rows("En juillet, le Royaume-Uni s'est engagé à envoyer 3 milliards de livres à l'Ukraine.", "fr") == []
