@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from etl import donors as donor_ref
+from etl.extract import fastre
 
 SUPPORTED = ("en", "fr", "nl", "da")
 DEFAULT_LANGUAGE = "en"
@@ -29,14 +30,20 @@ def common() -> dict:
     return _read_toml("common")
 
 
+def _sorted_alts(patterns) -> list[str]:
+    """The alternatives, longest pattern first (so that a longer term wins at the same start)."""
+    return sorted({p for p in patterns if p}, key=len, reverse=True)
+
+
 def _alt(patterns: list[str] | tuple[str, ...]) -> str:
     """One alternation, longest pattern first (so that a longer term wins at the same start)."""
-    pats = sorted({p for p in patterns if p}, key=len, reverse=True)
+    pats = _sorted_alts(patterns)
     return "(?:" + "|".join(pats) + ")" if pats else "(?!x)x"
 
 
 def _words(patterns, flags=re.IGNORECASE) -> re.Pattern:
-    return re.compile(r"(?<![\w])" + _alt(patterns) + r"(?![\w])", flags)
+    r"""`(?<![\w])<alternation>(?![\w])`, scanned by first character (fastre: the same matches, faster)."""
+    return fastre.words(r"(?<![\w])", _sorted_alts(patterns), r"(?![\w])", flags)
 
 
 def _cap_first(pattern: str) -> str:
@@ -134,9 +141,9 @@ def _compile(lang: str) -> Lexicon:
     rec = com["donors"]["recipient"]
     rec_parts = [re.escape(n) for n, c in names.items() if c == rec] + [p for p, c in adjs if c == rec]
     rec_parts += data.get("words", {}).get("recipient_words", [])
-    lex.recipient_re = re.compile(r"(?<![\w])" + _alt(rec_parts), re.IGNORECASE)
+    lex.recipient_re = fastre.words(r"(?<![\w])", _sorted_alts(rec_parts), "", re.IGNORECASE)
     parts = [re.escape(n) for n in names] + [p for p, _ in adjs]
-    lex.donor_re = re.compile(r"(?<![\w-])" + _alt(parts) + r"(?:s\b|['’]s\b)?(?![\w])")
+    lex.donor_re = fastre.words(r"(?<![\w-])", _sorted_alts(parts), r"(?:s\b|['’]s\b)?(?![\w])")
 
     # categories: language terms (case-insensitive) + named systems (case-sensitive), one regex per
     # category (longest pattern first); overlaps between categories are resolved by length.
@@ -150,7 +157,7 @@ def _compile(lang: str) -> Lexicon:
     # regexes then decide the category and the longest match at each of those places
     generic = [t for terms in data.get("categories", {}).values() for t in terms]
     systems = [t for terms in com.get("systems", {}).values() for t in terms]
-    lex.item_starts = [_words(generic), re.compile(r"(?<![\w])" + _alt(systems) + r"(?![\w])")]
+    lex.item_starts = [_words(generic), fastre.words(r"(?<![\w])", _sorted_alts(systems), r"(?![\w])")]
 
     words = data.get("words", {})
     lex.w["collective"] = re.compile(r"(?<![\w-])" + _alt(words.get("collective", [])) + r"(?![\w-])", re.IGNORECASE)
@@ -202,14 +209,14 @@ def _compile(lang: str) -> Lexicon:
     lex.w["clause_split"] = re.compile(_alt([re.escape(s) for s in words.get("clause_split", [])]))
 
     flags = re.IGNORECASE | re.MULTILINE
-    sentence_parts = []
+    sentence_kinds = []
     for kind, spec in data.get("cues", {}).items():
-        pats = spec.get("patterns", [])
+        pats = _sorted_alts(spec.get("patterns", []))
         scope = spec.get("scope", "sentence")
-        lex.cues.append((kind, scope, re.compile(r"(?<![\w])" + _alt(pats) + r"(?![\w])", flags)))
+        lex.cues.append((kind, scope, fastre.words(r"(?<![\w])", pats, r"(?![\w])", flags)))
         if scope == "sentence":
-            sentence_parts.append(f"(?P<{kind}>" + _alt(pats) + ")")
-    lex.sentence_cue_re = re.compile(r"(?<![\w])(?:" + "|".join(sentence_parts or ["(?!x)x"]) + r")(?![\w])", flags)
+            sentence_kinds.append((kind, pats))
+    lex.sentence_cue_re = fastre.named_words(r"(?<![\w])", sentence_kinds, r"(?![\w])", flags)
     mc = data.get("money_cues", {})
     lex.ends["money_before"] = re.compile(r"(?<![\w])" + _alt(mc.get("before", [])) + r"(?![\w])", re.IGNORECASE)
     lex.starts["money_after"] = re.compile(r"\A\W{0,3}(?:\S+\s+){0,8}?" + _alt(mc.get("after", [])), re.IGNORECASE)
