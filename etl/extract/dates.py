@@ -22,19 +22,6 @@ _MAX_BACK = dt.timedelta(days=366)
 _DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=8)
-def _day_words_for(patterns: tuple[str, ...], flags: tuple[int, ...]) -> re.Pattern:
-    if len(set(flags)) != 1:
-        return re.compile("")  # flags differ: no pre-check (matches everywhere)
-    return re.compile("|".join(f"(?:{p})" for p in patterns), flags[0])
-
-
-def _day_words(lex: lx.Lexicon) -> re.Pattern:
-    """One regex matching wherever the lexicon's "yesterday" or any weekday regex matches (a pre-check)."""
-    rxs = (lex.w["yesterday"], *lex.weekday_res)
-    return _day_words_for(tuple(rx.pattern for rx in rxs), tuple(rx.flags for rx in rxs))
-
-
 @lru_cache(maxsize=4096)
 def _dateparser(text: str, lang: str) -> dt.date | None:
     """dateparser's reading of a full date (day, month and year all written: no dependence on today), cached:
@@ -101,8 +88,6 @@ def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> 
             d = d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else None
         if d and published - d <= dt.timedelta(days=60):
             return d
-    if not _day_words(lex).search(sentence):
-        return None  # neither "yesterday" nor a weekday: one pass instead of eight
     if lex.w["yesterday"].search(sentence):
         return published - dt.timedelta(days=1)
     for idx, rx in enumerate(lex.weekday_res):
