@@ -183,7 +183,7 @@ def test_data_unavailable_is_visible_in_the_browser(own_pg_url, pg_server, chrom
                 time.sleep(2.5)  # past the data-version cache
                 page.goto(base + "/?donor=USA&count=mentions")
                 page.wait_for_function(
-                    "() => document.querySelector('#notice').textContent.includes('unavailable')",
+                    "() => { const e = document.querySelector('#notice'); return e && e.textContent.includes('unavailable'); }",
                     timeout=30000,
                 )
                 assert "Traceback" not in page.content()
@@ -193,7 +193,8 @@ def test_data_unavailable_is_visible_in_the_browser(own_pg_url, pg_server, chrom
             time.sleep(2.5)
             page.goto(base + "/?donor=NLD&count=mentions")
             page.wait_for_function(
-                "() => !document.querySelector('#notice').textContent.includes('unavailable')", timeout=30000
+                "() => { const e = document.querySelector('#notice'); return e && !e.textContent.includes('unavailable'); }",
+                timeout=30000,
             )
             page.wait_for_function(
                 "() => { const e = document.querySelector('#kpi-n-value, #kpi-n .kpi-value');"
