@@ -20,6 +20,7 @@ from etl.extract import lexicon as lx
 
 _MAX_BACK = dt.timedelta(days=366)
 _DIGIT = re.compile(r"\d")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # the third form of the lexicon's abs_date_re
 
 
 @lru_cache(maxsize=4096)
@@ -70,14 +71,15 @@ def absolute_dates(text: str, lang: str | None) -> list[dt.date]:
 def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> dt.date | None:
     """The day the sentence gives, or None when it gives none (the caller uses the release date)."""
     lex = lx.get(lang)
-    has_digit = _DIGIT.search(sentence) is not None  # both date regexes need a day or a year in digits
-    for m in lex.abs_date_re.finditer(sentence) if has_digit else ():
+    # both date regexes need a day or a year in digits and, but for the ISO form, a month name
+    has_month = _DIGIT.search(sentence) is not None and lex.w["month_words"].search(sentence) is not None
+    for m in lex.abs_date_re.finditer(sentence) if has_month or _ISO_DATE.search(sentence) else ():
         d = _parse_abs(m, lex)
         if d and (published is None or published - _MAX_BACK <= d <= published):
             return d
     if published is None:
         return None
-    for m in lex.day_month_re.finditer(sentence) if has_digit else ():
+    for m in lex.day_month_re.finditer(sentence) if has_month else ():
         g = m.groupdict()
         month = lex.months.get((g.get("m1") or g.get("m2") or "").lower().rstrip("."))
         try:
@@ -88,6 +90,8 @@ def resolve_date(sentence: str, published: dt.date | None, lang: str | None) -> 
             d = d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else None
         if d and published - d <= dt.timedelta(days=60):
             return d
+    if not lex.w["day_words"].search(sentence):
+        return None  # neither "yesterday" nor a weekday (one scan instead of eight)
     if lex.w["yesterday"].search(sentence):
         return published - dt.timedelta(days=1)
     for idx, rx in enumerate(lex.weekday_res):

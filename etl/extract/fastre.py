@@ -102,7 +102,7 @@ class Words:
         return f"Words({self.rx!r})"
 
 
-def words(prefix: str, alts: list[str], suffix: str, flags: int = 0) -> re.Pattern | Words:
+def words(prefix: str, alts: list[str], suffix: str, flags: int = 0, min_length: int = _MIN_LENGTH) -> re.Pattern | Words:
     """`re.compile(prefix + "(?:" + "|".join(alts) + ")" + suffix, flags)`, scanned faster when possible.
 
     `prefix` must be zero-width (a lookbehind); `alts` in the order they are tried."""
@@ -110,7 +110,7 @@ def words(prefix: str, alts: list[str], suffix: str, flags: int = 0) -> re.Patte
     rx = re.compile(prefix + body + suffix, flags)
     if rx.groups:
         return rx
-    return _dispatch(rx, prefix, [(None, alts)], suffix, flags)
+    return _dispatch(rx, prefix, [(None, alts)], suffix, flags, min_length)
 
 
 def named_words(prefix: str, kinds: list[tuple[str, list[str]]], suffix: str, flags: int = 0) -> re.Pattern | Words:
@@ -123,9 +123,9 @@ def named_words(prefix: str, kinds: list[tuple[str, list[str]]], suffix: str, fl
 
 
 def _dispatch(rx: re.Pattern, prefix: str, kinds: list[tuple[str | None, list[str]]], suffix: str,
-              flags: int) -> re.Pattern | Words:
+              flags: int, min_length: int = _MIN_LENGTH) -> re.Pattern | Words:
     alts = [(k, a) for k, al in kinds for a in al]
-    if len(rx.pattern) < _MIN_LENGTH:
+    if len(rx.pattern) < min_length:
         return rx  # a short alternation: plain `re` is as fast as the Python loop here
     firsts = []
     try:

@@ -261,6 +261,11 @@ def _compile_dates(lex: Lexicon, dates: dict) -> None:
     for day in dates.get("weekdays", []):
         pats = [f.replace("{day}", day) for f in forms]
         lex.weekday_res.append(re.compile(r"(?<![\w])(" + _alt(pats) + r")(?![\w])", re.IGNORECASE))
+    # a pre-check for dates.resolve_date: matches somewhere iff "yesterday" or one of the weekday regexes does
+    day_phrases = list(dates.get("yesterday", [])) + [f.replace("{day}", d) for d in dates.get("weekdays", [])
+                                                      for f in forms]
+    lex.w["day_words"] = fastre.words(r"(?<![\w])", _sorted_alts(day_phrases), r"(?![\w])", re.IGNORECASE,
+                                      min_length=0)
     # month names from babel (wide and abbreviated), for absolute dates in the text
     months: dict[str, int] = {}
     try:
@@ -278,6 +283,10 @@ def _compile_dates(lex: Lexicon, dates: dict) -> None:
         months.setdefault(extra, i)
     lex.months = months
     m = _alt([re.escape(k) for k in months])
+    # a pre-check for dates.resolve_date: a month name at a word start (needed by both regexes below, but
+    # for the ISO form of abs_date_re)
+    lex.w["month_words"] = fastre.words(r"(?<![\w])", _sorted_alts([re.escape(k) for k in months]), "",
+                                        re.IGNORECASE, min_length=0)
     lex.abs_date_re = re.compile(
         r"(?<![\w])(?:(?P<d1>\d{1,2})(?:er|\.|st|nd|rd|th)?\s+(?P<m1>" + m + r")\.?\s+(?P<y1>\d{4})"
         r"|(?P<m2>" + m + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
