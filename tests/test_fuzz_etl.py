@@ -9,8 +9,8 @@
   through `aidtracker extract` in a child process whose wall time and peak RSS are measured.
 
 The bounds asserted (2 cores, measured Nov 2026 with other jobs running; see SECURITY.md):
-the whole nasty corpus in one `aidtracker extract` < 60 s wall (measured ~10 s) and < 600 MB
-peak RSS (measured ~300 MB); one generated HTML document < 20 s (typically < 0.1 s).
+the whole nasty corpus in one `aidtracker extract` < 60 s wall (measured 2-4 s) and < 600 MB
+peak RSS (measured ~135 MB); one generated HTML document < 20 s (typically < 0.1 s).
 """
 
 from __future__ import annotations
