@@ -93,7 +93,15 @@ class Words:
                 yield m
 
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
-        return next(self.finditer(string, pos, endpos), None)
+        by_char, full = self._by_char, self.rx
+        for c in self._cand.finditer(string, pos, endpos):
+            p = c.start()
+            rx = by_char.get(string[p], full)
+            if rx is not None:
+                m = rx.match(string, p, endpos)
+                if m is not None:
+                    return m
+        return None
 
     def __getattr__(self, name):  # sub, findall, split, groupindex ...: the plain regex
         return getattr(self.rx, name)
