@@ -172,7 +172,11 @@ def test_dashboard_end_to_end(server, engine, browser_context):
     # 2. pick a donor: the URL, the headline, the charts and the table follow
     page.click("#f-donor")
     page.keyboard.type("Netherlands")
-    page.keyboard.press("Enter")
+    # click the filtered option once it is rendered: Enter raced the option list on a loaded machine
+    option = page.locator(".dash-dropdown-option", has_text="Netherlands").first
+    option.wait_for(state="visible", timeout=30000)
+    option.click()
+    page.keyboard.press("Escape")
     page.wait_for_function("() => location.search.includes('donor=NLD')", timeout=30000)
     wait_kpi(page, f"{nld:,}")
     page.wait_for_function(
