@@ -35,6 +35,7 @@ from db.models import (
 )
 from db.reference import CATEGORIES, CATEGORY_GROUP, GROUPS
 from db.rollups import CATEGORY_BIT, CONF_LEVELS, current_release_condition, month_expr, ranked_mentions
+from etl.types import ANNOUNCEMENT_FIELDS
 
 A = Announcement.__table__
 R = Release.__table__
@@ -711,25 +712,9 @@ def table_page(
     return rows, int(total)
 
 
-EXPORT_FIELDS = (
-    "release",
-    "donor",
-    "donor_code",
-    "recipient",
-    "recipient_code",
-    "category",
-    "group",
-    "item",
-    "quantity",
-    "value",
-    "currency",
-    "date",
-    "evidence",
-    "confidence",
-    "value_eur",
-    "source_url",
-    "publisher",
-)
+# CONTRACT.md's announcement fields (the JSON Lines of `aidtracker extract`), then what the
+# database adds for an analyst following a row to its source.
+EXPORT_FIELDS = (*ANNOUNCEMENT_FIELDS, "value_eur", "source_url", "publisher")
 
 
 def export_stmt(f: Filters, fresh: bool = True):

@@ -8,12 +8,14 @@ had they fail with a message that says how to provide one.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -168,3 +170,18 @@ def migrated_engine(db_url):
 def corpus_dir() -> Path:
     """The development corpus: ../shared/corpus when present, else the bundled copy."""
     return SHARED_CORPUS if (SHARED_CORPUS / "expected.json").exists() else SAMPLES
+
+
+@contextlib.contextmanager
+def serve_in_thread(wsgi_app):
+    """Serve a WSGI app on 127.0.0.1 and a free port in a daemon thread; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", _free_port(), wsgi_app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)

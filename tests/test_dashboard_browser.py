@@ -9,9 +9,7 @@ import importlib.util
 import io
 import os
 import shutil
-import socket
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -73,20 +71,12 @@ def engine(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(engine):
-    from werkzeug.serving import make_server
+    from conftest import serve_in_thread
 
     from dashboard.app import create_app
 
-    app = create_app(engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(engine).server) as base:
+        yield base
 
 
 @pytest.fixture

@@ -148,26 +148,16 @@ def test_serve_on_an_unreachable_database_exits_with_one_line(tmp_path):
 def test_data_unavailable_is_visible_in_the_browser(own_pg_url, pg_server, chromium):  # noqa: F811
     """The same loss seen by a user in headless Chromium: a notice, no error in the console, and
     the figures again once the database is back."""
-    import socket
-    import threading
-
+    from conftest import serve_in_thread
     from playwright.sync_api import sync_playwright
     from test_dashboard_browser import ARGS
-    from werkzeug.serving import make_server
 
     engine = make_engine(own_pg_url)
     upgrade(engine)
     load(engine)
-    app = create_app(engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
     problems: list[str] = []
     try:
-        with sync_playwright() as p:
+        with serve_in_thread(create_app(engine).server) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
             page = browser.new_page()
             page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
@@ -203,6 +193,5 @@ def test_data_unavailable_is_visible_in_the_browser(own_pg_url, pg_server, chrom
             )
             browser.close()
     finally:
-        srv.shutdown()
         engine.dispose()
     assert problems == []

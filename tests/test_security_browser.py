@@ -5,9 +5,6 @@ clean; a hostile address loads with a notice."""
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
 from test_dashboard_browser import ARGS, chromium  # noqa: F401  (fixture)
 from test_security_dashboard import PUBLISHERS, XSS, load_hostile
@@ -17,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
-    from werkzeug.serving import make_server
+    from conftest import serve_in_thread
 
     from dashboard.app import create_app
     from db.engine import make_engine, upgrade
@@ -25,16 +22,8 @@ def hostile_server(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('xss') / 'xss.sqlite3'}")
     upgrade(engine)
     load_hostile(engine)
-    app = create_app(engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(engine).server) as base:
+        yield base
     engine.dispose()
 
 
