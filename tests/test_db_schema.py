@@ -133,3 +133,25 @@ def test_sqlite_is_wal_with_foreign_keys(sqlite_url):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+def test_concurrent_upgrades_of_an_empty_postgres_database(pg_url):
+    """`serve` and `refresh` starting together on a new database both upgrade it (separate
+    processes, as in real life): none fails, the schema ends at head."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": pg_url}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "aidtracker.cli", "db", "upgrade"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert [rc for rc, _ in results] == [0, 0, 0], results
+    engine = make_engine(pg_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
