@@ -61,6 +61,11 @@ def _unlock_file(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+class LockLost(RuntimeError):
+    """The lock's database session ended (server restart, connection killed): another refresh
+    may now take the lock, so this one must stop writing."""
+
+
 class LockTimeout(RuntimeError):
     """Another refresh holds the lock; the message says which and how long we waited."""
 
@@ -104,6 +109,25 @@ class RefreshLock:
         if self._mem is not None:
             return self._mem.acquire(blocking=False)
         raise RuntimeError(f"no refresh lock for database backend {self.backend!r}")
+
+    def check(self) -> None:
+        """Raise `LockLost` when a held PostgreSQL lock's session is gone. A session-level advisory
+        lock dies with its connection; without this check a refresh that carried on over new
+        connections could run beside a second one. (File and in-process locks cannot be lost.)"""
+        if not self.held or self.backend != "postgresql":
+            return
+        try:
+            held = self._conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :k"
+                ),
+                {"k": PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF},
+            ).scalar()
+        except Exception as exc:
+            raise LockLost(f"the refresh lock's database session ended: {type(exc).__name__}") from exc
+        if not held:
+            raise LockLost("the refresh lock is no longer held by this session")
 
     def holder(self) -> str:
         """Who holds the lock, as far as can be told (for messages)."""

@@ -250,10 +250,11 @@ def _alive(pid: int) -> bool:
 
 class Refresh:
     def __init__(
-        self, engine: Engine, config, *, progress: bool | None = None, out: TextIO | None = None
+        self, engine: Engine, config, *, progress: bool | None = None, out: TextIO | None = None, lock=None
     ) -> None:
         from etl.load import Loader
 
+        self.lock = lock  # checked before each write: a lost lock stops the run (etl.lock.LockLost)
         self.engine = engine
         self.config = config
         self.settings = config.settings
@@ -438,6 +439,8 @@ class Refresh:
             if item.state is not None and st and (item.state.etag, item.state.last_modified) != st[:2]:
                 self.loader.save_state(item.state, content=st[3], keep_links=True)
             return
+        if self.lock is not None:
+            self.lock.check()
         try:
             res = self.loader.load(
                 inp.source, item.release, item.found, item.state, publisher_hint=inp.publisher
@@ -740,7 +743,7 @@ def refresh(engine: Engine, config, *, lock_wait: float | None = None, progress:
         )
     try:
         prepare_database(engine)
-        return Refresh(engine, config, progress=progress).run()
+        return Refresh(engine, config, progress=progress, lock=lock).run()
     finally:
         lock.release()
 
@@ -781,6 +784,7 @@ def run_refresh(sources: list[str], *, engine: Engine | None = None, out: TextIO
 
     from aidtracker.config import database_url, redact_url
     from db.engine import make_engine
+    from etl.lock import LockLost
     from etl.sources import SourcesError, resolve
 
     out = out or sys.stdout
@@ -807,6 +811,9 @@ def run_refresh(sources: list[str], *, engine: Engine | None = None, out: TextIO
     except RefreshError as exc:
         err.write(f"aidtracker refresh: {exc}\n")
         return exc.exit_code
+    except LockLost as exc:
+        err.write(f"aidtracker refresh: {exc}; stopped before writing more, the next run finishes\n")
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         err.write("aidtracker refresh: interrupted; the releases loaded so far are kept\n")
         return EXIT_INTERRUPTED
