@@ -22,29 +22,25 @@ from urllib.parse import parse_qs, urlencode
 from sqlalchemy import Connection, Engine, and_, asc, desc, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from db.models import (
-    Announcement,
-    Donor,
-    EtlRun,
-    Pledge,
-    Release,
-    RollupMonthly,
-    RollupMonthlyDetail,
-    RollupRelease,
-    RollupState,
-)
+from db.models import Donor, EtlRun
 from db.reference import CATEGORIES, CATEGORY_GROUP, GROUPS
-from db.rollups import CATEGORY_BIT, CONF_LEVELS, current_release_condition, month_expr, ranked_mentions
+from db.rollups import (  # the tables the rollups are built from and into, one set of aliases
+    CATEGORY_BIT,
+    CONF_LEVELS,
+    RD,
+    RM,
+    RR,
+    RS,
+    A,
+    P,
+    R,
+    current_release_condition,
+    month_expr,
+    ranked_mentions,
+)
 from etl.types import ANNOUNCEMENT_FIELDS
 
-A = Announcement.__table__
-R = Release.__table__
 D = Donor.__table__
-P = Pledge.__table__
-RM = RollupMonthly.__table__
-RD = RollupMonthlyDetail.__table__
-RS = RollupState.__table__
-RR = RollupRelease.__table__
 E = EtlRun.__table__
 
 MAX_LIST = 100  # values per list parameter
