@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from etl import donors as donor_ref
 from etl.extract import dates as dates_mod
+from etl.extract import fastre
 from etl.extract import lexicon as lx
 from etl.extract import numbers as nums
 from etl.extract.segment import split_sentences
@@ -271,17 +272,22 @@ class Donors:
     adjective_only: bool = False  # found only through adjectives ("American weapons"), no name
 
 
-def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str]) -> Donors:
+def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
+                 whole: tuple[re.Match | None, list[re.Match]] | None = None) -> Donors:
+    """The donors named in the clause st[cs:ce].
+
+    `whole`: the sentence's first trigger and donor-name matches when the clause is the whole sentence
+    (the same scans, done once)."""
     never = set(lx.common()["donors"]["never"])
     coll = [(m.start(), m.end()) for m in lex.w["collective"].finditer(st, cs, ce)]
-    trig = lex.w["trigger"].search(st, cs, ce)
+    trig = whole[0] if whole is not None else lex.w["trigger"].search(st, cs, ce)
     subject_end = trig.start() if trig else ce
     codes: list[str] = []
     named = False
     aggressor_subject = False
     recipient = lx.common()["donors"]["recipient"]
     excl_end = -1  # end of the last mention excluded as a location/partner: "with Denmark and Sweden"
-    for m in lex.donor_re.finditer(st, cs, ce):
+    for m in whole[1] if whole is not None else lex.donor_re.finditer(st, cs, ce):
         code = lx.donor_code(lex, m.group())
         if code in never and code != recipient and m.start() < subject_end:
             aggressor_subject = True  # "Russia has deployed Iranian drones"
@@ -315,10 +321,10 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str])
     return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll), bool(codes) and not named)
 
 
-def _recipient_codes(st: str, lex: lx.Lexicon) -> set[str]:
+def _recipient_codes(st: str, lex: lx.Lexicon, donor_ms: list[re.Match] | None = None) -> set[str]:
     """Codes that appear as recipients in the sentence ("to Slovakia"): not donors here."""
     out = set()
-    for m in lex.donor_re.finditer(st):
+    for m in lex.donor_re.finditer(st) if donor_ms is None else donor_ms:
         if lex.ends["recipient_before"].search(st[max(0, m.start() - 25) : m.start()]):
             code = lx.donor_code(lex, m.group())
             if code:
@@ -437,13 +443,39 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     spans = split_sentences(text)
     norm = [_norm(text[s:e]) for s, e in spans]
     rows: list[Row] = []
-    neg_prev = False
     list_open = False
     last_day: dt.date | None = None
     list_ctx: tuple[list[str], int] | None = None
     list_start = -1
     topic: tuple[list[str], int] | None = None  # donors named in the last announcing sentence
-    override = [(re.compile(o["pattern"]), o["donor"]) for o in lx.common().get("donor_override", [])]
+    override = _overrides()
+    # A sentence's cues ("already", "recalled") are looked up only when needed: for the sentence
+    # itself when it may announce something, or from the next one ("This aid includes ...").
+    negs: dict[int, str | None] = {}  # sentence -> its cue kind, "anaphora" or None
+    lazy: dict[int, tuple[str, bool, int]] = {}  # sentence -> (text, refers back, previous sentence seen)
+    prev_seen = -1
+
+    def neg_of(j: int) -> str | None:
+        """The sentence's negation: its own cue, or "anaphora" when it refers back to a negated one."""
+        pending = []
+        while True:
+            if j < 0:
+                val = None
+                break
+            if j in negs:
+                val = negs[j]
+                break
+            st_j, cond_j, prev_j = lazy[j]
+            raw_j = _sentence_negated(st_j, lex)[0]
+            if raw_j or not cond_j:
+                negs[j] = val = raw_j
+                break
+            pending.append(j)
+            j = prev_j
+        for k in reversed(pending):  # no cue of its own, refers back: negated when the one before is
+            val = "anaphora" if val and not nums.find_money(lazy[k][0], lex) else None
+            negs[k] = val
+        return val
 
     for i, (s0, e0) in enumerate(spans):
         st = text[s0:e0]
@@ -455,12 +487,12 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue  # a headline repeated by the next sentences
         anaphoric = bool(lex.w["anaphora"].match(st))
         prev_day, last_day = last_day, None
-        neg, rel_dead = _sentence_negated(st, lex)
         recent = [r for r in rows if i - r.sent_index <= RECENT]
         pkg_ref = bool(lex.w["package_ref"].search(st))  # "this package", "ce programme": the last donor's
-        if (anaphoric or st.rstrip().endswith(":")) and neg_prev and not recent and not nums.find_money(st, lex):
-            neg = neg or "anaphora"  # "This aid includes ..." / "... includes:" after a background sentence
-        neg_prev = bool(neg)
+        colon = st.rstrip().endswith(":")
+        # "This aid includes ..." / "... includes:" after a background sentence is background too
+        cond = (anaphoric or colon) and not recent
+        lazy[i], prev_seen = (st, cond, prev_seen), i
         # list items after an intro line ending with ':'
         # ... while the items are bulleted or the item before did not end with a full stop
         line_head = text[text.rfind("\n", 0, s0) + 1 : s0]
@@ -470,8 +502,22 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         list_open = in_list and not re.search(r"[.!?]\W*\Z", st)
         if list_ctx is not None and not in_list:
             list_ctx = None
+        # "The Pentagon specified the amount of aid: $125 million." right after the announcement: its value
+        trig_m = lex.w["trigger"].search(st)  # once per sentence: a long alternation
+        has_trigger = trig_m is not None
+        carry = (topic is not None and i - topic[1] <= 2 and not has_trigger
+                 and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
+        # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
+        pkg_list = bool(pkg_ref and not has_trigger
+                        and (recent or (topic is not None and i - topic[1] <= RECENT)))
+        candidate = in_list or carry or pkg_list or has_trigger
+        if not candidate and not colon and list_start < 0:
+            continue  # nothing here depends on the sentence's cues (found later if the next one asks)
+        raw, rel_dead = _sentence_negated(st, lex)
+        neg = raw or ("anaphora" if cond and neg_of(lazy[i][2]) and not nums.find_money(st, lex) else None)
+        negs[i] = neg
         if neg:
-            if st.rstrip().endswith(":"):
+            if colon:
                 list_ctx, list_open = ([], i), True  # the items of a background list are background too
             elif not in_list:
                 list_ctx = None
@@ -483,14 +529,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue
         if not in_list:
             list_start = -1
-        # "The Pentagon specified the amount of aid: $125 million." right after the announcement: its value
-        has_trigger = lex.w["trigger"].search(st) is not None  # once per sentence: a long alternation
-        carry = (topic is not None and i - topic[1] <= 2 and not has_trigger
-                 and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
-        # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
-        pkg_list = bool(pkg_ref and not has_trigger
-                        and (recent or (topic is not None and i - topic[1] <= RECENT)))
-        if not in_list and not carry and not pkg_list and not has_trigger:
+        if not candidate:
             continue
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
         if in_list and list_start >= 0 and any(r.total and list_start - 3 <= r.sent_index <= list_start for r in rows):
@@ -498,13 +537,15 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         own_day = dates_mod.resolve_date(st, published, lang)
         day = own_day or (prev_day if anaphoric and prev_day else published)
         last_day = own_day
-        excluded = _recipient_codes(st, lex)
+        donor_ms = list(lex.donor_re.finditer(st))
+        excluded = _recipient_codes(st, lex, donor_ms)
         sent_trigger = False
         prev_donors: list[str] | None = None
         sent_rows: list[Row] = []
         for cs, ce in _clauses(st, lex):
-            d = _find_donors(st, cs, ce, lex, excluded)
-            trig = bool(lex.w["strong_trigger"].search(st, cs, ce)) or bool(
+            d = _find_donors(st, cs, ce, lex, excluded, (trig_m, donor_ms) if (cs, ce) == (0, len(st)) else None)
+            strong = lex.w["strong_trigger"].search(st, cs, ce) is not None
+            trig = strong or bool(
                 lex.w["weak_trigger"].search(st, cs, ce)
                 and (anaphoric or in_list or lex.recipient_re.search(st) or lex.w["share"].search(st, cs, ce)))
             # weak verbs ("buy", "finance") count with the recipient named or when referring back
@@ -533,7 +574,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             else:
                 donors = []
             prev_donors = donors or prev_donors
-            if (ov or d.codes) and lex.w["strong_trigger"].search(st, cs, ce):
+            if (ov or d.codes) and strong:
                 topic = ([ov] if ov else d.codes, i)
             if not donors or not (sent_trigger or in_list):
                 continue
@@ -646,6 +687,21 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             list_ctx = (list_ctx[0], i)
 
     return _to_announcements(release, text, _dedupe(rows, lex))
+
+
+@lru_cache(maxsize=1)
+def _overrides() -> list[tuple[re.Pattern, str]]:
+    """common.toml's donor_override patterns, compiled once (as tries: searched in every clause)."""
+    out = []
+    for o in lx.common().get("donor_override", []):
+        pat, flags = o["pattern"], 0
+        m = re.match(r"\(\?([imsu]+)\)", pat)  # leading global flags ("(?i)")
+        if m:
+            for f in m.group(1):
+                flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "u": 0}[f]
+            pat = pat[m.end():]
+        out.append((re.compile(fastre.alternation(fastre.split_alternatives(pat), flags), flags), o["donor"]))
+    return out
 
 
 @lru_cache(maxsize=1)
