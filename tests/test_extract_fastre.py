@@ -149,3 +149,13 @@ def test_random_terms_and_text(terms, text, ignorecase):
     for p in range(len(text)):
         pm, fm = plain.match(text, p), fast.match(text, p)
         assert (pm and pm.span()) == (fm and fm.span())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("ab _.!?;:»”\"')\u00a0\u2003\n\t-é1") + ["and", "et", "og", "eller", "of", "or"]),
+                max_size=12).map("".join))
+def test_sentence_end_checks_equal_their_regexes(text):
+    from etl.extract.engine import _ends_open, _ends_with_stop
+
+    assert _ends_open(text) == bool(re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", text))
+    assert _ends_with_stop(text) == bool(re.search(r"[.!?]\W*\Z", text))

@@ -61,7 +61,7 @@ def _find_items(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[Item]:
     raw: list[Item] = []
     starts = sorted({m.start() for rx in lex.item_starts for m in rx.finditer(st, cs, ce)})
     for pos in starts:
-        for code, rx, named in lex.categories:
+        for code, rx, named in lex.categories_at.get(st[pos], lex.categories):  # those that can start here
             m = rx.match(st, pos, ce)
             if m:
                 g = m.group()
@@ -279,7 +279,9 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
     `whole`: the sentence's first trigger and donor-name matches when the clause is the whole sentence
     (the same scans, done once)."""
     never = set(lx.common()["donors"]["never"])
-    coll = [(m.start(), m.end()) for m in lex.w["collective"].finditer(st, cs, ce)]
+    # one scan says whether a collective or an aggressor is named at all (mostly not)
+    some = lex.w["collective_or_aggressor"].search(st, cs, ce) is not None
+    coll = [(m.start(), m.end()) for m in lex.w["collective"].finditer(st, cs, ce)] if some else []
     trig = whole[0] if whole is not None else lex.w["trigger"].search(st, cs, ce)
     subject_end = trig.start() if trig else ce
     codes: list[str] = []
@@ -316,7 +318,7 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
     if any(c not in orgs for c in codes):
         codes = [c for c in codes if c not in orgs]
     # a collective counts as the subject only before the verb ("Allies have provided ...")
-    am = lex.w["aggressor"].search(st, cs, ce)
+    am = lex.w["aggressor"].search(st, cs, ce) if some else None
     aggressor_subject = aggressor_subject or bool(am and am.start() < subject_end)
     return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll), bool(codes) and not named)
 
@@ -357,7 +359,9 @@ def _sentence_negated(st: str, lex: lx.Lexicon) -> tuple[str | None, list[tuple[
 
 
 def _forward_dead(st: str, cs: int, ce: int, lex: lx.Lexicon) -> list[tuple[int, int]]:
-    dead = []
+    dead: list[tuple[int, int]] = []
+    if lex.forward_any_re.search(st, cs, ce) is None:
+        return dead  # no forward cue of any kind in the clause (one scan instead of one per kind)
     for _kind, scope, rx in lex.cues:
         if scope != "forward":
             continue
@@ -414,6 +418,25 @@ def _is_headline(st: str) -> bool:
         return True
     caps = sum(1 for w in long if w[0].isupper())
     return caps / len(long) >= 0.6
+
+
+_TAIL_WORD = re.compile(r"\b(?:and|et|og|en|or|ou|eller|of)\Z")
+
+
+def _ends_open(st: str) -> bool:
+    r"""re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", st), without trying every position."""
+    t = st.rstrip()  # str.isspace() is re's \s
+    return bool(t) and (t[-1] in ".!?;:»”\"')" or _TAIL_WORD.search(t, max(0, len(t) - 6)) is not None)
+
+
+def _ends_with_stop(st: str) -> bool:
+    r"""re.search(r"[.!?]\W*\Z", st): a full stop in the trailing run of non-word characters."""
+    i = len(st)
+    while i > 0 and not (st[i - 1].isalnum() or st[i - 1] == "_"):  # re's \w: alphanumeric or '_'
+        if st[i - 1] in ".!?":
+            return True
+        i -= 1
+    return False
 
 
 _BULLET_HEAD = re.compile(r"[•·◦▪‣∙*–—-]\s*\Z")
@@ -499,7 +522,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         bulleted = bool(_BULLET_HEAD.search(line_head))
         in_list = (list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 500
                    and (bulleted or list_open))
-        list_open = in_list and not re.search(r"[.!?]\W*\Z", st)
+        list_open = in_list and not _ends_with_stop(st)
         if list_ctx is not None and not in_list:
             list_ctx = None
         # "The Pentagon specified the amount of aid: $125 million." right after the announcement: its value
@@ -671,7 +694,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 for r in new_rows:
                     r.part = True
             sent_rows.extend(new_rows)
-        if not in_list and not re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", st):
+        if not in_list and not _ends_open(st):
             for r in sent_rows:
                 r.heading = True
         rows.extend(sent_rows)

@@ -400,6 +400,14 @@ def _info(pat: str, flags: int) -> tuple[frozenset[str], bool, bool] | None:
     return frozenset(ch for ch in _EXT if cls.match(ch)), wide, empty
 
 
+def first_chars(pat: str, flags: int = 0) -> frozenset[str] | None:
+    """The ASCII characters a match of pat can start with; None when it may start otherwise or be empty."""
+    inf = _info(pat, flags)
+    if inf is None or inf[1] or inf[2]:
+        return None
+    return frozenset(c for c in inf[0] if c < "\x80")
+
+
 @lru_cache(maxsize=65536)
 def _derived(pat: str, ch: str, flags: int):
     """_derive, checked to compile (WHOLE when it does not)."""

@@ -46,6 +46,24 @@ def _words(patterns, flags=re.IGNORECASE) -> re.Pattern:
     return fastre.words(r"(?<![\w])", _sorted_alts(patterns), r"(?![\w])", flags)
 
 
+def _by_first_char(term_lists: list[tuple[list[str], int]], entries: list) -> dict[str, list]:
+    """ASCII character -> the entries (in order) whose terms can start with it.
+
+    A character not in the map may start any of them (non-ASCII, or a term this cannot read)."""
+    chars: list[frozenset[str] | None] = []
+    for terms, flags in term_lists:
+        acc: set[str] = set()
+        for t in terms:
+            inf = fastre.first_chars(t, flags)
+            if inf is None:
+                acc = None
+                break
+            acc |= inf
+        chars.append(None if acc is None else frozenset(acc))
+    return {chr(c): [e for e, cs in zip(entries, chars, strict=True) if cs is None or chr(c) in cs]
+            for c in range(128)}
+
+
 def _cap_first(pattern: str) -> str:
     """'américain(?:e)?' -> '[aA]méricain(?:e)?' (adjectives may start a sentence)."""
     if pattern and pattern[0].isalpha() and pattern[0].islower():
@@ -63,9 +81,11 @@ class Lexicon:
     donor_literal: dict[str, str] = field(default_factory=dict)
     donor_adjectives: list[tuple[re.Pattern, str]] = field(default_factory=list)
     categories: list[tuple[str, re.Pattern, bool]] = field(default_factory=list)  # (code, regex, named)
+    categories_at: dict[str, list] = field(default_factory=dict)  # ASCII char -> the categories that can start there
     item_starts: list[re.Pattern] = field(default_factory=list)  # all generic terms, all named systems
     cues: list[tuple[str, str, re.Pattern]] = field(default_factory=list)  # (kind, scope, regex)
     sentence_cue_re: re.Pattern | None = None  # all sentence-scope cues, group name = kind
+    forward_any_re: re.Pattern | None = None  # every forward-scope cue (a pre-check: matches iff one of them does)
     w: dict[str, re.Pattern] = field(default_factory=dict)  # compiled word lists
     ends: dict[str, re.Pattern] = field(default_factory=dict)  # "... <word>" at the end of a window
     starts: dict[str, re.Pattern] = field(default_factory=dict)  # "<word> ..." at the start of a window
@@ -153,6 +173,9 @@ def _compile(lang: str) -> Lexicon:
     for code, terms in com.get("systems", {}).items():
         if terms:
             lex.categories.append((code, fastre.words(r"(?<![\w])", _sorted_alts(terms), r"(?![\w])"), True))
+    lex.categories_at = _by_first_char(
+        [(terms, re.IGNORECASE) for terms in data.get("categories", {}).values() if terms]
+        + [(terms, 0) for terms in com.get("systems", {}).values() if terms], lex.categories)
     # one pass finds where items start (3x faster than a pass per category); the per-category
     # regexes then decide the category and the longest match at each of those places
     generic = [t for terms in data.get("categories", {}).values() for t in terms]
@@ -162,6 +185,7 @@ def _compile(lang: str) -> Lexicon:
     words = data.get("words", {})
     lex.w["collective"] = fastre.words(r"(?<![\w-])", _sorted_alts(words.get("collective", [])), r"(?![\w-])",
                                        re.IGNORECASE)
+    lex.w["collective_or_aggressor"] = _words(words.get("collective", []) + words.get("aggressor", []))  # a pre-check
     lex.w["trigger"] = _words(words.get("trigger", []) + words.get("weak_trigger", []))  # either kind
     lex.w["strong_trigger"] = _words(words.get("trigger", []))
     lex.w["weak_trigger"] = _words(words.get("weak_trigger", []))
@@ -218,6 +242,10 @@ def _compile(lang: str) -> Lexicon:
         if scope == "sentence":
             sentence_kinds.append((kind, pats))
     lex.sentence_cue_re = fastre.named_words(r"(?<![\w])", sentence_kinds, r"(?![\w])", flags)
+    # one scan says whether any forward-scope cue occurs at all (most clauses have none)
+    forward = [p for kind, spec in data.get("cues", {}).items() if spec.get("scope", "sentence") == "forward"
+               for p in spec.get("patterns", [])]
+    lex.forward_any_re = fastre.words(r"(?<![\w])", _sorted_alts(forward), r"(?![\w])", flags)
     mc = data.get("money_cues", {})
     lex.ends["money_before"] = re.compile(r"(?<![\w])" + _alt(mc.get("before", [])) + r"(?![\w])", re.IGNORECASE)
     lex.starts["money_after"] = re.compile(r"\A\W{0,3}(?:\S+\s+){0,8}?" + _alt(mc.get("after", [])), re.IGNORECASE)
