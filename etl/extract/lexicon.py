@@ -32,7 +32,8 @@ def common() -> dict:
 
 def _sorted_alts(patterns) -> list[str]:
     """The alternatives, longest pattern first (so that a longer term wins at the same start)."""
-    return sorted({p for p in patterns if p}, key=len, reverse=True)
+    # dict.fromkeys, not a set: terms of one length keep the data file's order in every process
+    return sorted(dict.fromkeys(p for p in patterns if p), key=len, reverse=True)
 
 
 def _alt(patterns: list[str] | tuple[str, ...]) -> str:
