@@ -446,6 +446,27 @@ def _norm(s: str) -> str:
     return " ".join(s.lower().split())
 
 
+
+class _Day:
+    """The day a sentence gives (its own date, else the anaphoric sentence's predecessor's, else the release's),
+    resolved on first use: most sentences looked at give no row and need none."""
+
+    __slots__ = ("_st", "_published", "_lang", "_prev", "_own", "_done")
+
+    def __init__(self, st: str, published: dt.date, lang: str, prev: _Day | None):
+        self._st, self._published, self._lang, self._prev = st, published, lang, prev
+        self._own: dt.date | None = None
+        self._done = False
+
+    def own(self) -> dt.date | None:
+        if not self._done:
+            self._own, self._done = dates_mod.resolve_date(self._st, self._published, self._lang), True
+        return self._own
+
+    def when(self) -> dt.date:
+        return self.own() or (self._prev.own() if self._prev is not None else None) or self._published
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -467,7 +488,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     norm = [_norm(text[s:e]) for s, e in spans]
     rows: list[Row] = []
     list_open = False
-    last_day: dt.date | None = None
+    last_day: _Day | None = None  # the day of the sentence before, when it was looked at
     list_ctx: tuple[list[str], int] | None = None
     list_start = -1
     topic: tuple[list[str], int] | None = None  # donors named in the last announcing sentence
@@ -506,12 +527,12 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue
         if _is_headline(st) and not (list_ctx and i - list_ctx[1] <= 8):
             continue
-        if len(norm[i]) > 20 and any(norm[i] in norm[j] for j in range(i + 1, min(len(spans), i + 4))):
+        if len(norm[i]) > 20 and norm[i] in "\n".join(norm[i + 1 : i + 4]):  # no norm holds a newline
             continue  # a headline repeated by the next sentences
         anaphoric = bool(lex.w["anaphora"].match(st))
         prev_day, last_day = last_day, None
         recent = [r for r in rows if i - r.sent_index <= RECENT]
-        pkg_ref = bool(lex.w["package_ref"].search(st))  # "this package", "ce programme": the last donor's
+        pkg_ref: bool | None = None  # "this package", "ce programme": the last donor's (looked up when needed)
         colon = st.rstrip().endswith(":")
         # "This aid includes ..." / "... includes:" after a background sentence is background too
         cond = (anaphoric or colon) and not recent
@@ -531,8 +552,9 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         carry = (topic is not None and i - topic[1] <= 2 and not has_trigger
                  and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
         # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
-        pkg_list = bool(pkg_ref and not has_trigger
-                        and (recent or (topic is not None and i - topic[1] <= RECENT)))
+        pkg_list = False
+        if not has_trigger and (recent or (topic is not None and i - topic[1] <= RECENT)):
+            pkg_ref = pkg_list = lex.w["package_ref"].search(st) is not None
         candidate = in_list or carry or pkg_list or has_trigger
         if not candidate and not colon and list_start < 0:
             continue  # nothing here depends on the sentence's cues (found later if the next one asks)
@@ -554,12 +576,12 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             list_start = -1
         if not candidate:
             continue
+        if pkg_ref is None:
+            pkg_ref = lex.w["package_ref"].search(st) is not None
         is_component = bool(lex.w["component"].match(st)) and any(r.total for r in recent)
         if in_list and list_start >= 0 and any(r.total and list_start - 3 <= r.sent_index <= list_start for r in rows):
             is_component = True  # amounts of list items under a package total are parts of it
-        own_day = dates_mod.resolve_date(st, published, lang)
-        day = own_day or (prev_day if anaphoric and prev_day else published)
-        last_day = own_day
+        sday = last_day = _Day(st, published, lang, prev_day if anaphoric else None)
         donor_ms = list(lex.donor_re.finditer(st))
         excluded = _recipient_codes(st, lex, donor_ms)
         sent_trigger = False
@@ -621,7 +643,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                         its = [it for it in items if it.category == cat]
                         txt = " / ".join(st[it.start : it.end] for it in its)
                         q = its[0].quantity if len(its) == 1 else None
-                        new_rows.append(Row(dcode, cat, txt, q, None, None, day, i, s0, e0, conf))
+                        new_rows.append(Row(dcode, cat, txt, q, None, None, sday.when(), i, s0, e0, conf))
             else:
                 dm = lex.w["definite"].match(st) if cs == 0 else None
                 for it in items:
@@ -634,7 +656,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     if it.qty_text:
                         txt = f"{txt} ({it.qty_text} {it.quantity})"
                     conf = 0.8 if d.codes else 0.7
-                    new_rows.append(Row(donors[0], it.category, txt, it.quantity, None, None, day, i, s0, e0, conf))
+                    new_rows.append(Row(donors[0], it.category, txt, it.quantity, None, None, sday.when(), i, s0, e0, conf))
             if money and not is_component and any(
                     r.total and r.donor in donors and i - r.sent_index <= RECENT + 2 and r.value and money[0].value < r.value
                     and (r.currency == nums.resolve_currency(money[0].currency, r.donor)) for r in rows):
@@ -688,7 +710,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                                                             and lex.w["package"].fullmatch(r.item))]
                     for dcode in donors:
                         new_rows.append(Row(dcode, cat, f"{name} (total)", None, m.value,
-                                            nums.resolve_currency(m.currency, dcode), day, i, s0, e0,
+                                            nums.resolve_currency(m.currency, dcode), sday.when(), i, s0, e0,
                                             0.6 if multi else 0.75, total=True))  # joint: each donor's row
             if anaphoric or pkg_ref or in_list or is_component:
                 for r in new_rows:
