@@ -191,6 +191,8 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
 
 def _filter_items(st: str, items: list[Item], cs: int, ce: int, lex: lx.Lexicon,
                   dead: list[tuple[int, int]]) -> list[Item]:
+    if not items:
+        return []
     vague = [(m.start(), m.end()) for m in lex.w["vague"].finditer(st, cs, ce)]
     vague = [v for v in vague if all(v[1] <= i.start or v[0] >= i.end for i in items)]
     out = []
@@ -623,13 +625,16 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 topic = ([ov] if ov else d.codes, i)
             if not donors or not (sent_trigger or in_list):
                 continue
+            money = nums.find_money(st, lex, cs, ce)
+            found = _find_items(st, cs, ce, lex)
+            if not money and not found:
+                continue  # nothing named, nothing counted: no row (and nothing for the scopes below to kill)
             dead = _forward_dead(st, cs, ce, lex) + rel_dead
-            money = [m for m in nums.find_money(st, lex, cs, ce)
-                     if not any(a <= m.start < b for a, b in dead)]
+            money = [m for m in money if not any(a <= m.start < b for a, b in dead)]
             money = [m for m in money
                      if not lex.ends["money_before"].search(st, max(cs, m.start - 40), m.start)
                      and not lex.starts["money_after"].match(st[m.end : min(ce, m.end + 80)])]
-            items = _filter_items(st, _find_items(st, cs, ce, lex), cs, ce, lex, dead)
+            items = _filter_items(st, found, cs, ce, lex, dead)
             items = [it for it in items if not any(m.start <= it.start < m.end for m in money)]
             for it in items:
                 it.quantity, it.qty_text = _quantity(st, it, cs, lex, money, items)
