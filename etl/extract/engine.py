@@ -280,7 +280,7 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
 
     `whole`: the sentence's first trigger and donor-name matches when the clause is the whole sentence
     (the same scans, done once)."""
-    never = set(lx.common()["donors"]["never"])
+    never, orgs, recipient = _donor_sets()
     # one scan says whether a collective or an aggressor is named at all (mostly not)
     some = lex.w["collective_or_aggressor"].search(st, cs, ce) is not None
     coll = [(m.start(), m.end()) for m in lex.w["collective"].finditer(st, cs, ce)] if some else []
@@ -289,7 +289,6 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
     codes: list[str] = []
     named = False
     aggressor_subject = False
-    recipient = lx.common()["donors"]["recipient"]
     excl_end = -1  # end of the last mention excluded as a location/partner: "with Denmark and Sweden"
     for m in whole[1] if whole is not None else lex.donor_re.finditer(st, cs, ce):
         code = lx.donor_code(lex, m.group())
@@ -316,13 +315,19 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
         if code not in codes:
             codes.append(code)
         named = named or m.group() in lex.donor_literal or re.sub(r"(?:['’]s|s)\Z", "", m.group()) in lex.donor_literal
-    orgs = set(lx.common()["donors"]["organisations"])
     if any(c not in orgs for c in codes):
         codes = [c for c in codes if c not in orgs]
     # a collective counts as the subject only before the verb ("Allies have provided ...")
     am = lex.w["aggressor"].search(st, cs, ce) if some else None
     aggressor_subject = aggressor_subject or bool(am and am.start() < subject_end)
     return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll), bool(codes) and not named)
+
+
+@lru_cache(maxsize=1)
+def _donor_sets() -> tuple[frozenset[str], frozenset[str], str]:
+    """common.toml's never-donors, organisations and the recipient's code."""
+    d = lx.common()["donors"]
+    return frozenset(d["never"]), frozenset(d["organisations"]), d["recipient"]
 
 
 def _recipient_codes(st: str, lex: lx.Lexicon, donor_ms: list[re.Match] | None = None) -> set[str]:

@@ -95,6 +95,7 @@ class Lexicon:
     numword_re: re.Pattern | None = None
     scales: list[tuple[re.Pattern, float]] = field(default_factory=list)
     currencies: list[tuple[re.Pattern, str]] = field(default_factory=list)
+    donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
     number_values: dict[str, int] = field(default_factory=dict)
     text2num: bool = False
     one_words: frozenset[str] = frozenset()
@@ -384,6 +385,16 @@ def publisher_donor(publisher: str | None, lang: str | None = None) -> tuple[str
 
 def donor_code(lex: Lexicon, mention: str) -> str | None:
     """The donor code for the text of a donor mention (a name, possibly with a genitive -s)."""
+    memo = lex.donor_code_memo  # mentions are a small vocabulary (names, adjectives): each is read once
+    if mention in memo:
+        return memo[mention]
+    if len(memo) > 100_000:  # bounded: arbitrary text can make up mentions without end
+        memo.clear()
+    memo[mention] = code = _donor_code(lex, mention)
+    return code
+
+
+def _donor_code(lex: Lexicon, mention: str) -> str | None:
     for cand in (mention, re.sub(r"(?:['’]s|s)\Z", "", mention)):
         if cand in lex.donor_literal:
             return lex.donor_literal[cand]
