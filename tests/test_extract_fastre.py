@@ -159,3 +159,34 @@ def test_sentence_end_checks_equal_their_regexes(text):
 
     assert _ends_open(text) == bool(re.search(r"(?:[.!?;:»”\"')]|\b(?:and|et|og|en|or|ou|eller|of))\s*\Z", text))
     assert _ends_with_stop(text) == bool(re.search(r"[.!?]\W*\Z", text))
+
+
+def test_searcher_matches_like_the_plain_regex():
+    """The donor-override patterns and others without a lookbehind in front: same matches, literal heads."""
+    from etl.extract.engine import _overrides
+
+    for o in lx.common().get("donor_override", []):
+        pat, flags = o["pattern"], 0
+        if pat.startswith("(?i)"):
+            pat, flags = pat[4:], re.IGNORECASE
+        plain = re.compile(pat, flags)
+        texts = SENTENCES + [EXOTIC, "the European Peace Facility (EPF), EPFs, xEPF, la Facilité européenne pour la paix",
+                             "EUROPÆISKE FREDSFACILITET og Europese Vredesfaciliteit; \u212aEPF EPF"]
+        fast = fastre.searcher(fastre.split_alternatives(pat), flags)
+        _assert_same(plain, fast, texts)
+        assert re.match(r"\(\?:[A-Za-z]", fast.pattern), fast.pattern[:40]  # a literal head: re's first-character set
+    assert all(not rx.flags & re.IGNORECASE for rx, _code in _overrides())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["ai", "aid", "s?end", "(?:se|kno)nt", "[Kk]it", "\\bEPF\\b", "-led", "ſo", "a\\w*",
+                                 "(?<!x )tank", "et", "no(?:t|n)\\b", "Facilit[ée]"]), min_size=1, max_size=8, unique=True),
+       st.text(_ALPHABET, max_size=60), st.booleans())
+def test_searcher_random_terms_and_text(terms, text, ignorecase):
+    flags = re.IGNORECASE if ignorecase else 0
+    plain = re.compile("(?:" + "|".join(terms) + ")", flags)
+    fast = fastre.searcher(terms, flags)
+    assert _spans(fast, text) == _spans(plain, text)
+    for p in range(len(text)):
+        ps, fs = plain.search(text, p), fast.search(text, p)
+        assert (ps and ps.span()) == (fs and fs.span())

@@ -746,7 +746,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
 
 @lru_cache(maxsize=1)
 def _overrides() -> list[tuple[re.Pattern, str]]:
-    """common.toml's donor_override patterns, compiled once (as tries: searched in every clause)."""
+    """common.toml's donor_override patterns, compiled once (`fastre.searcher`: searched in every clause)."""
     out = []
     for o in lx.common().get("donor_override", []):
         pat, flags = o["pattern"], 0
@@ -755,7 +755,7 @@ def _overrides() -> list[tuple[re.Pattern, str]]:
             for f in m.group(1):
                 flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "u": 0}[f]
             pat = pat[m.end():]
-        out.append((re.compile(fastre.alternation(fastre.split_alternatives(pat), flags), flags), o["donor"]))
+        out.append((fastre.searcher(fastre.split_alternatives(pat), flags), o["donor"]))
     return out
 
 

@@ -499,3 +499,31 @@ def alternation(alts: list[str], flags: int = 0) -> str:
         return body
     except (re.error, RecursionError, OverflowError, ValueError):
         return plain
+
+
+def searcher(alts: list[str], flags: int = 0) -> re.Pattern:
+    """`re.compile("(?:" + "|".join(alts) + ")", flags)` for searching, with exactly its matches.
+
+    With no lookbehind in front, `re` would enter the alternation at every position. Here every top
+    branch starts with one case-sensitive literal (`e(?i:uropean ...)|E(?i:uropean ...)|f...`), so `re`
+    knows the set of first characters and skips every other position at C speed. Needs every term to
+    start with a known ASCII character (or İ ı ſ K); otherwise the trie of `alternation`, else plain."""
+    plain = re.compile("(?:" + "|".join(alts) + ")" if alts else "(?!x)x", flags)
+    if not alts or plain.groups:
+        return plain
+    infos = []
+    for i, pat in enumerate(alts):
+        inf = _info(pat, flags)
+        if inf is None or inf[1] or inf[2] or any(_derived(pat, ch, flags) is WHOLE for ch in inf[0]):
+            return re.compile(alternation(alts, flags), flags)
+        infos.append((i, pat, inf[0]))
+    scope = "(?i:" if flags & re.IGNORECASE else "(?:"
+    out = []
+    for ch in _EXT:  # disjoint heads: at a position one branch at most, the terms in order inside it
+        key = [(i, d) for i, pat, chars in infos if ch in chars for d in (_derived(pat, ch, flags),) if d is not None]
+        if key:
+            out.append(re.escape(ch) + scope + _level(key, flags, _DEPTH - 1, lambda _i, b: b, False) + ")")
+    try:
+        return re.compile("(?:" + "|".join(out) + ")", flags & ~re.IGNORECASE)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return re.compile(alternation(alts, flags), flags)
