@@ -55,3 +55,25 @@ def test_benchmark_smoke(corpus_dir):
     assert "sentence splitter (baseline):" in out
     rate = float(out.split("(b) read + extract")[1].split()[0])
     assert rate >= 100, out  # the bar is 200/s; half of it absorbs a busy test machine
+
+
+def test_interleaved_timer_keeps_the_ratio_and_the_counts(tmp_path):
+    """Each measure's time is its own (a measure twice as slow reads about twice as long) and every
+    file is counted once per measure, whatever the slicing."""
+    import time
+
+    bench = _load()
+    paths = [tmp_path / f"{i}" for i in range(7)]
+
+    def fast(p: Path) -> int:
+        time.sleep(0.002)
+        return 1
+
+    def slow(p: Path) -> int:
+        time.sleep(0.006)
+        return 2
+
+    (t_fast, n_fast), (t_slow, n_slow) = bench.timed_interleaved([fast, slow], paths, repeat=2, chunk=3)
+    assert (n_fast, n_slow) == (7, 14)
+    assert t_fast >= 7 * 0.002 and t_slow >= 7 * 0.006
+    assert 2.0 < t_slow / t_fast < 3.5
