@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.extract import fastre
+from etl.extract import fastre, prefilter
 from etl.extract import lexicon as lx
 from etl.parse import read_release_file
 
@@ -79,7 +79,8 @@ def test_the_lexicon_regexes_are_tries(lang):
     lex = lx.get(lang)
     for rx in (lex.donor_re, lex.w["trigger"], lex.item_starts[0], lex.item_starts[1]):
         assert "(?=[^\\x00-\\x7f])" in rx.pattern
-    assert isinstance(lex.sentence_cue_re, fastre.KindWords)
+    cue = lex.sentence_cue_re  # behind the literal gate (prefilter.py), a trie with its kinds
+    assert isinstance(cue, prefilter.Gated) and isinstance(cue.rx, fastre.KindWords)
 
 
 @pytest.mark.parametrize("lang", lx.SUPPORTED)

@@ -446,7 +446,7 @@ def _ends_with_stop(st: str) -> bool:
     return False
 
 
-_BULLET_HEAD = re.compile(r"[•·◦▪‣∙*–—-]\s*\Z")
+_BULLET_CHARS = "•·◦▪‣∙*–—-"  # the last non-space character of the line before a sentence: it is a bullet
 
 
 def _norm(s: str) -> str:
@@ -547,7 +547,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         # list items after an intro line ending with ':'
         # ... while the items are bulleted or the item before did not end with a full stop
         line_head = text[text.rfind("\n", 0, s0) + 1 : s0]
-        bulleted = bool(_BULLET_HEAD.search(line_head))
+        head = line_head.rstrip()  # _BULLET_HEAD.search(line_head) without trying every position
+        bulleted = bool(head) and head[-1] in _BULLET_CHARS
         in_list = (list_ctx is not None and i - list_ctx[1] <= 8 and len(st) < 500
                    and (bulleted or list_open))
         list_open = in_list and not _ends_with_stop(st)

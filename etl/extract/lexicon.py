@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from etl import donors as donor_ref
-from etl.extract import fastre
+from etl.extract import fastre, prefilter
 
 SUPPORTED = ("en", "fr", "nl", "da")
 DEFAULT_LANGUAGE = "en"
@@ -96,6 +96,7 @@ class Lexicon:
     scales: list[tuple[re.Pattern, float]] = field(default_factory=list)
     currencies: list[tuple[re.Pattern, str]] = field(default_factory=list)
     donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
+    literal_index: prefilter.LiteralIndex | None = None  # the gated lists' literals (prefilter.py)
     number_values: dict[str, int] = field(default_factory=dict)
     text2num: bool = False
     one_words: frozenset[str] = frozenset()
@@ -254,7 +255,57 @@ def _compile(lang: str) -> Lexicon:
 
     _compile_numbers(lex, data.get("numbers", {}))
     _compile_dates(lex, data.get("dates", {}))
+    _gate(lex, data)
     return lex
+
+
+def _gate(lex: Lexicon, data: dict) -> None:
+    """The word lists scanned over whole sentences, behind one literal pass per sentence (prefilter.py):
+    a list none of whose required literals occurs in the sentence is not scanned."""
+    idx = lex.literal_index = prefilter.LiteralIndex()
+    words = data.get("words", {})
+    dates = data.get("dates", {})
+    forms = dates.get("weekday_forms", ["{day}"])
+    w = {k: words.get(k, []) for k in ("collective", "aggressor", "package", "vague", "share", "relative",
+                                        "package_ref", "military_cues", "humanitarian_cues", "financial_cues")}
+    w["trigger"] = words.get("trigger", []) + words.get("weak_trigger", [])
+    w["strong_trigger"] = words.get("trigger", [])
+    w["weak_trigger"] = words.get("weak_trigger", [])
+    w["collective_or_aggressor"] = words.get("collective", []) + words.get("aggressor", [])
+    w["today"] = dates.get("today", [])
+    w["yesterday"] = dates.get("yesterday", [])
+    w["day_words"] = list(dates.get("yesterday", [])) + [f.replace("{day}", d) for d in dates.get("weekdays", [])
+                                                         for f in forms]
+    w["month_words"] = [re.escape(k) for k in lex.months]
+    for key, terms in w.items():
+        if terms and key in lex.w:
+            lex.w[key] = prefilter.gate(idx, lex.w[key], terms, lex.w[key].flags)
+    cues = data.get("cues", {})
+    lex.cues = [(kind, scope, prefilter.gate(idx, rx, cues[kind].get("patterns", []), rx.flags))
+                for kind, scope, rx in lex.cues]
+    sentence = [p for spec in cues.values() if spec.get("scope", "sentence") == "sentence"
+                for p in spec.get("patterns", [])]
+    forward = [p for spec in cues.values() if spec.get("scope", "sentence") == "forward"
+               for p in spec.get("patterns", [])]
+    if sentence:
+        lex.sentence_cue_re = prefilter.gate(idx, lex.sentence_cue_re, sentence, lex.sentence_cue_re.flags)
+    if forward:
+        lex.forward_any_re = prefilter.gate(idx, lex.forward_any_re, forward, lex.forward_any_re.flags)
+    generic = [t for terms in data.get("categories", {}).values() for t in terms]
+    systems = [t for terms in common().get("systems", {}).values() for t in terms]
+    lex.item_starts = [prefilter.gate(idx, rx, terms, rx.flags)
+                       for rx, terms in zip(lex.item_starts, (generic, systems), strict=True)]
+    # each category's regex is tried at every place an item may start: skipped where its terms are absent
+    cat_terms = [(terms, re.IGNORECASE) for terms in data.get("categories", {}).values() if terms] + [
+        (terms, 0) for terms in common().get("systems", {}).values() if terms]
+    gated = {id(rx): prefilter.gate(idx, rx, terms, f, match=True)
+             for (_code, rx, _named), (terms, f) in zip(lex.categories, cat_terms, strict=True)}
+    lex.categories = [(code, gated[id(rx)], named) for code, rx, named in lex.categories]
+    lex.categories_at = {ch: [(code, gated[id(rx)], named) for code, rx, named in entries]
+                         for ch, entries in lex.categories_at.items()}
+    numwords = data.get("numbers", {}).get("words", [])
+    if numwords:
+        lex.numword_re = prefilter.gate(idx, lex.numword_re, numwords, lex.numword_re.flags)
 
 
 def _compile_numbers(lex: Lexicon, num: dict) -> None:
