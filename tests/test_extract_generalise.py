@@ -278,3 +278,17 @@ def test_ministry_adjective_is_a_donor_and_compounds_or_summits_are_not():
     assert rows("Regeringen sender 20 kampvogne til Ukraine.", "da") == [("DNK", "tanks")]
     assert rows("Londres enverra des missiles à l'Ukraine, annoncés lors du sommet du G7.", "fr") == [("GBR", "missiles")]
     assert rows("En juillet, le Royaume-Uni s'est engagé à envoyer 3 milliards de livres à l'Ukraine.", "fr") == []
+
+
+# the pluperfect passive ("had been announced", "avait été annoncée") reports an earlier decision
+
+
+def test_pluperfect_passive_is_background():
+    assert rows("Canada will send 20 armoured vehicles to Ukraine.") == [("CAN", "armoured_vehicles")]
+    assert rows("The 20 armoured vehicles that had been promised by Canada will be sent to Ukraine.") == []
+    assert rows("Les chars légers AMX-10 RC, dont la cession avait été annoncée par la France en janvier, "
+                "seront livrés à l'Ukraine d'ici deux mois.", "fr") == []
+    assert rows("La France a annoncé qu'elle livrerait des chars légers AMX-10 RC à l'Ukraine.", "fr") == [
+        ("FRA", "tanks")]
+    assert rows("De pantservoertuigen die door Nederland waren toegezegd, worden aan Oekraïne geleverd.", "nl") == []
+    assert rows("Kampvognene, som var blevet doneret af Danmark, sendes til Ukraine.", "da") == []
