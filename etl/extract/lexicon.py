@@ -95,6 +95,8 @@ class Lexicon:
     numword_re: re.Pattern | None = None
     scales: list[tuple[re.Pattern, float]] = field(default_factory=list)
     currencies: list[tuple[re.Pattern, str]] = field(default_factory=list)
+    scale_any: re.Pattern | None = None  # matches iff one of `scales` does
+    currency_any: re.Pattern | None = None  # matches iff one of `currencies` does
     donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
     literal_index: prefilter.LiteralIndex | None = None  # the gated lists' literals (prefilter.py)
     number_values: dict[str, int] = field(default_factory=dict)
@@ -332,8 +334,20 @@ def _compile_numbers(lex: Lexicon, num: dict) -> None:
     lex.scales = [(scale_re(k), float(v)) for k, v in sorted(num.get("scales", {}).items(), key=lambda kv: -len(kv[0]))]
     lex.currencies = [(re.compile(r"\A\s?(?:de\s+|d['’]\s?)?" + k + r"(?![\w])", re.IGNORECASE), v)
                       for k, v in sorted(num.get("currencies", {}).items(), key=lambda kv: -len(kv[0]))]
+    # one match says whether any scale / currency follows at all (mostly not); then they are tried in order
+    lex.scale_any = _any_of([rx for rx, _ in lex.scales])
+    lex.currency_any = _any_of([rx for rx, _ in lex.currencies])
     lex.ends["approx"] = re.compile(r"(?<![\w])(" + _alt(num.get("approx", [])) + r")\s*\Z", re.IGNORECASE)
     lex.starts["calibre"] = re.compile(r"\A\s?" + _alt(num.get("calibre", [])) + r"(?![a-zA-Z])", re.IGNORECASE)
+
+
+def _any_of(patterns: list[re.Pattern]) -> re.Pattern:
+    """A pattern that matches where (and only where) one of `patterns` matches, each with its own flags."""
+    if not patterns:
+        return re.compile(r"(?!x)x")
+    if any(p.flags & ~(re.IGNORECASE | re.UNICODE) for p in patterns):
+        return re.compile("")  # other flags: no shortcut, every pattern is tried
+    return re.compile("|".join(f"(?{'i' if p.flags & re.IGNORECASE else '-i'}:{p.pattern})" for p in patterns))
 
 
 def _compile_dates(lex: Lexicon, dates: dict) -> None:

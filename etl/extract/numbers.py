@@ -92,7 +92,7 @@ def find_numbers(text: str, lex: lx.Lexicon, start: int = 0, end: int | None = N
             e = m.end()
             rest = text[e : min(end, e + 20)]
             scaled = False
-            for srx, mult in lex.scales:
+            for srx, mult in lex.scales if lex.scale_any.match(rest) else ():
                 sm = srx.match(rest)
                 if sm:
                     v *= mult
@@ -139,7 +139,7 @@ def find_money(text: str, lex: lx.Lexicon, start: int = 0, end: int | None = Non
             cur = _PRE_CODES.get(tok)
             s = pm.start()
         rest = text[e : min(end, e + 30)]
-        for crx, code in lex.currencies:
+        for crx, code in lex.currencies if lex.currency_any.match(rest) else ():
             cm = crx.match(rest)
             if cm:
                 cur = code if (cur in (None, "$", "kr") or code not in ("$",)) else cur
