@@ -98,3 +98,17 @@ def test_huge_and_garbage_numbers_do_not_raise():
     assert find_numbers("9" * 400, en) == [] or all(n.value <= 1e15 for n in find_numbers("9" * 400, en))
     assert parse_amount("", "en") is None
     assert parse_amount("no number here", "xx") is None
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl", "da"])
+def test_scale_and_currency_prechecks_match_iff_one_pattern_does(lang):
+    """`scale_any` / `currency_any` only skip the ordered loops where none of their patterns match."""
+    from etl.extract import lexicon as lx
+
+    lex = lx.get(lang)
+    keys = list(lex.data.get("numbers", {}).get("scales", {})) + list(lex.data.get("numbers", {}).get("currencies", {}))
+    rests = [p + k + s for k in keys for p in ("", " ", "-", " de ", " d'", "  ") for s in ("", " x", "s", "x", ".")]
+    rests += [r.upper() for r in rests] + ["", " ", "foo", "kr.", " mio. kr.", " Md€", " M€", " bn", "bn"]
+    for rest in rests:
+        assert bool(lex.scale_any.match(rest)) == any(rx.match(rest) for rx, _ in lex.scales), rest
+        assert bool(lex.currency_any.match(rest)) == any(rx.match(rest) for rx, _ in lex.currencies), rest
