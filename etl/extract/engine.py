@@ -85,13 +85,29 @@ _GAP_TOKEN = re.compile(r"[\w'’./-]+|[(),]")
 _CALIBRE_TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:-?mm|-?millim\w*)?|mm|millim\w*", re.IGNORECASE)
 
 
+_PUNCT_GAP = re.compile(r"[,;:.()]")
+_LIST_PUNCT = re.compile(r"[,;:]")
+_PLACE_BEFORE = re.compile(r"(?:[A-Z][\w-]+,\s|[A-Z][\w-]+\s\()\Z")  # "Ramstein, Germany", "Ramstein (Allemagne)"
+_PLACE_WORD = re.compile(r"([A-Z][\w-]+)[,\s(]+\Z")
+_HEADLINE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_NAMED_TOKEN = re.compile(r"[A-Z][A-Za-z]*-?\d+\w*|[A-Z]{3,}")
+
+
+def _lex_re(lex: lx.Lexicon, key: str, build) -> re.Pattern:
+    """A pattern made from the lexicon's word lists, compiled once per lexicon (case-insensitive)."""
+    rx = lex.derived.get(key)
+    if rx is None:
+        rx = lex.derived[key] = re.compile(build(), re.IGNORECASE)
+    return rx
+
+
 def _gap_kind(gap: str, lex: lx.Lexicon) -> str:
     """'glue' (one noun phrase), 'for' (X for Y), 'list' (a list separator) or 'other'."""
     g = gap.strip()
     if not g or g in ("(", ")", "-", "—"):
         return "glue"
-    if re.fullmatch(r"[,;]?\s*(?:(?:" + lex.w["list_words"].pattern + r")\s*(?:(?:" + lex.w["glue"].pattern
-                    + r")\s*)?)?", g, re.IGNORECASE) and not lex.w["for_words"].fullmatch(g):
+    if _lex_re(lex, "gap_list", lambda: r"[,;]?\s*(?:(?:" + lex.w["list_words"].pattern + r")\s*(?:(?:"
+               + lex.w["glue"].pattern + r")\s*)?)?").fullmatch(g) and not lex.w["for_words"].fullmatch(g):
         return "list"
     toks = _GAP_TOKEN.findall(g)
     has_for = bool(lex.w["for_words"].search(g))
@@ -119,7 +135,7 @@ def _is_bare_system(txt: str) -> bool:
 
 def _short_modifiers(gap: str, lex: lx.Lexicon) -> bool:
     """A few words without punctuation or list words between a generic noun and a named system."""
-    if re.search(r"[,;:.()]", gap):
+    if _PUNCT_GAP.search(gap):
         return False
     toks = _GAP_TOKEN.findall(gap)
     return 0 < len(toks) <= 4 and not any(lex.w["list_words"].fullmatch(t) or lex.w["trigger"].fullmatch(t)
@@ -234,7 +250,8 @@ def _package_name(st: str, cs: int, ce: int, m: nums.Money, lex: lx.Lexicon) -> 
 
 def _coordinated(gap: str, lex: lx.Lexicon) -> bool:
     g = gap.strip()
-    return bool(g) and bool(re.fullmatch(r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?", g, re.IGNORECASE))
+    return bool(g) and bool(_lex_re(lex, "coord_gap", lambda: r",?\s*(?:(?:" + lex.w["coord"].pattern + r")\s*)?")
+                            .fullmatch(g))
 
 
 def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money],
@@ -243,7 +260,7 @@ def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Mone
     window_nums = nums.find_numbers(st, lex, lo, it.start)
     for n in reversed(window_nums):
         gap = st[n.end : it.start]
-        if re.search(r"[,;:]", gap):
+        if _LIST_PUNCT.search(gap):
             break
         lw = [m.group() for m in lex.w["list_words"].finditer(gap)]
         if lw and (not all(lex.w["coord"].fullmatch(w) for w in lw) or len(_GAP_TOKEN.findall(gap)) > 4
@@ -308,8 +325,8 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
             continue
         if codes and lex.ends["source_before"].search(before):
             continue  # "The Netherlands will buy tanks from the Czech Republic": the seller
-        if re.search(r"(?:[A-Z][\w-]+,\s|[A-Z][\w-]+\s\()\Z", before):  # "Ramstein, Germany", "Ramstein (Allemagne)"
-            prev_word = re.search(r"([A-Z][\w-]+)[,\s(]+\Z", before).group(1)
+        if _PLACE_BEFORE.search(before):  # "Ramstein, Germany", "Ramstein (Allemagne)"
+            prev_word = _PLACE_WORD.search(before).group(1)
             if not lex.donor_re.fullmatch(prev_word):
                 continue
         if code not in codes:
@@ -419,7 +436,7 @@ def _is_headline(st: str) -> bool:
     """Title-case or all-caps lines without final punctuation (page titles, banners)."""
     if st.rstrip().endswith((".", "!", "?", ";", ":", "»", "”", '"')):
         return False
-    words = re.findall(r"[^\W\d_][\w'’-]*", st)
+    words = _HEADLINE_WORD.findall(st)
     long = [w for w in words if len(w) >= 4]
     if len(long) < 2:
         return True
@@ -802,7 +819,7 @@ def _dedupe(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
         if r.total:
             key = ("T", r.donor, r.value)
         else:
-            named = re.findall(r"[A-Z][A-Za-z]*-?\d+\w*|[A-Z]{3,}", r.item)
+            named = _NAMED_TOKEN.findall(r.item)
             key = ("I", r.donor, r.category, named[0] if named else _norm(r.item))
         if key in seen:
             continue

@@ -98,6 +98,7 @@ class Lexicon:
     scale_any: re.Pattern | None = None  # matches iff one of `scales` does
     currency_any: re.Pattern | None = None  # matches iff one of `currencies` does
     donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
+    derived: dict[str, re.Pattern] = field(default_factory=dict)  # patterns the engine builds from the lists
     literal_index: prefilter.LiteralIndex | None = None  # the gated lists' literals (prefilter.py)
     number_values: dict[str, int] = field(default_factory=dict)
     text2num: bool = False
