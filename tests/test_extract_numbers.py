@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.extract import lexicon as lx
 from etl.extract.numbers import find_money, find_numbers, parse_amount, resolve_currency
@@ -112,3 +116,24 @@ def test_scale_and_currency_prechecks_match_iff_one_pattern_does(lang):
     for rest in rests:
         assert bool(lex.scale_any.match(rest)) == any(rx.match(rest) for rx, _ in lex.scales), rest
         assert bool(lex.currency_any.match(rest)) == any(rx.match(rest) for rx, _ in lex.currencies), rest
+
+
+_NUM_ALPHABET = "0123456789 .,-\u00a0\u202fabxé_$€"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(_NUM_ALPHABET, max_size=40))
+def test_number_regex_finds_what_the_lookbehind_form_finds(text):
+    """number_re starts with its first digit (fast scan); it finds exactly what the plain form finds."""
+    from etl.extract import lexicon as lx
+
+    plain = {
+        ".": r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?",
+        ",": r"\d{1,3}(?:(?:[ \u00a0\u202f]|\.)\d{3})+(?:,\d+)?(?!\d)|\d+(?:,\d+)?",
+    }
+    for lang in ("en", "fr"):
+        lex = lx.get(lang)
+        rx = re.compile(r"(?<![\w.,])(?<![^\W\d_]-)(?:" + plain[lex.decimal_sep] + r")(?!\d)")
+        for pos in (0, 1, len(text) // 2):
+            got = [m.span() for m in lex.number_re.finditer(text, pos)]
+            assert got == [m.span() for m in rx.finditer(text, pos)], (lang, text, pos)

@@ -150,11 +150,18 @@ def _close_brackets(st: str, items: list[Item]) -> list[Item]:
     return items
 
 
+def _merge_tables(lex: lx.Lexicon) -> tuple[dict, frozenset[str], frozenset[str], dict[str, int]]:
+    """common.toml's merge table, its ammunition-like and for-wins sets, the category priorities (built once)."""
+    t = lex.derived.get("merge")
+    if t is None:
+        com = lx.common()["merge"]
+        t = lex.derived["merge"] = (com, frozenset(com["ammo_like"]), frozenset(com["ammo_for_wins_unless"]),
+                                    {c: i for i, c in enumerate(lex.merge_priority)})
+    return t
+
+
 def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
-    com = lx.common()["merge"]
-    ammo = set(com["ammo_like"])
-    ammo_exc = set(com["ammo_for_wins_unless"])
-    prio = {c: i for i, c in enumerate(lex.merge_priority)}
+    com, ammo, ammo_exc, prio = _merge_tables(lex)
     out: list[Item] = []
     for j, it in enumerate(items):
         nxt = items[j + 1] if j + 1 < len(items) else None

@@ -98,7 +98,7 @@ class Lexicon:
     scale_any: re.Pattern | None = None  # matches iff one of `scales` does
     currency_any: re.Pattern | None = None  # matches iff one of `currencies` does
     donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
-    derived: dict[str, re.Pattern] = field(default_factory=dict)  # patterns the engine builds from the lists
+    derived: dict[str, object] = field(default_factory=dict)  # what the engine builds from the lists, once
     literal_index: prefilter.LiteralIndex | None = None  # the gated lists' literals (prefilter.py)
     number_values: dict[str, int] = field(default_factory=dict)
     text2num: bool = False
@@ -312,11 +312,14 @@ def _gate(lex: Lexicon, data: dict) -> None:
 
 
 def _compile_numbers(lex: Lexicon, num: dict) -> None:
+    # r"(?<![\w.,])(?<![^\W\d_]-)(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)(?!\d)" (or with the
+    # separators swapped), written to start with its first digit: re then skips every position that holds
+    # no digit at C speed, and the lookbehinds, moved after that digit, test the same characters before it
     if lex.decimal_sep == ",":
-        digits = r"\d{1,3}(?:(?:[ \u00a0\u202f]|\.)\d{3})+(?:,\d+)?(?!\d)|\d+(?:,\d+)?"
+        rest = r"\d{0,2}(?:(?:[ \u00a0\u202f]|\.)\d{3})+(?:,\d+)?(?!\d)|\d*(?:,\d+)?"
     else:
-        digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?"
-    lex.number_re = re.compile(r"(?<![\w.,])(?<![^\W\d_]-)(?:" + digits + r")(?!\d)")
+        rest = r"\d{0,2}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d*(?:\.\d+)?"
+    lex.number_re = re.compile(r"\d(?<![\w.,]\d)(?<![^\W\d_]-\d)(?:" + rest + r")(?!\d)")
     words = list(num.get("words", []))
     lex.one_words = frozenset(w.lower() for w in num.get("one", []))
     lex.text2num = bool(num.get("text2num", False))
