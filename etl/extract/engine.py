@@ -562,7 +562,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             continue  # a headline repeated by the next sentences
         anaphoric = bool(lex.w["anaphora"].match(st))
         prev_day, last_day = last_day, None
-        recent = [r for r in rows if i - r.sent_index <= RECENT]
+        k = len(rows)  # rows come in sentence order: the recent ones are the tail
+        while k and i - rows[k - 1].sent_index <= RECENT:
+            k -= 1
+        recent = rows[k:]
         pkg_ref: bool | None = None  # "this package", "ce programme": the last donor's (looked up when needed)
         colon = st.rstrip().endswith(":")
         # "This aid includes ..." / "... includes:" after a background sentence is background too

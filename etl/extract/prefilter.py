@@ -81,9 +81,11 @@ def _expand_seq(items) -> set[str] | None:
     return acc
 
 
-def _score(c: tuple[frozenset[str], int | None]) -> tuple[int, int, int]:
+def _score(c: tuple[frozenset[str], int | None]) -> tuple[bool, bool, int, int]:
+    """Usable (long enough), then a bounded lead (scans can start late), then longer, then fewer strings."""
     lits, lead = c
-    return (min(map(len, lits)), lead is not None, -len(lits))
+    shortest = min(map(len, lits))
+    return (shortest >= MIN_LITERAL, lead is not None, shortest, -len(lits))
 
 
 def _width(state, items) -> int | None:
@@ -101,8 +103,8 @@ def _required(items, state) -> tuple[frozenset[str], int | None] | None:
     match can have before that string or None if unbounded), or None.
 
     Runs of items that match a small set of literal strings are multiplied out; groups, alternations,
-    repeats of at least one and lookaheads are looked into; of all candidates the one whose shortest
-    string is longest wins."""
+    repeats of at least one and lookaheads are looked into; of all candidates, one whose strings are long
+    enough and whose lead is bounded wins, then the one whose shortest string is longest."""
     items = list(items)
     cands: list[tuple[frozenset[str], int | None]] = []
     run: set[str] = {""}
@@ -281,25 +283,26 @@ class Gated:
         self.rx, self.pattern, self.flags = rx, rx.pattern, rx.flags
         self._index, self._bit, self._back = index, bit, back
 
-    def _start(self, string: str, pos: int) -> int:
-        """-1 when the pattern cannot match in the string, else where to start looking."""
+    # search and finditer inline the same test (a method call per scan was measurable)
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
         last = self._index.last
         if last[0] is not string:
             last = self._index.scan(string)
-        bit = self._bit
-        if not bit & last[1]:
-            return -1
-        if self._back is not None and last[2] is not None:
-            return max(pos, last[2][bit] - self._back)
-        return pos
-
-    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
-        p = self._start(string, pos)
-        return None if p < 0 else self.rx.search(string, p, endpos)
+        if not self._bit & last[1]:
+            return None  # none of the list's literals in the string
+        if self._back is not None and last[2] is not None:  # no match starts before the first literal's lead
+            pos = max(pos, last[2][self._bit] - self._back)
+        return self.rx.search(string, pos, endpos)
 
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
-        p = self._start(string, pos)
-        return iter(()) if p < 0 else self.rx.finditer(string, p, endpos)
+        last = self._index.last
+        if last[0] is not string:
+            last = self._index.scan(string)
+        if not self._bit & last[1]:
+            return iter(())
+        if self._back is not None and last[2] is not None:
+            pos = max(pos, last[2][self._bit] - self._back)
+        return self.rx.finditer(string, pos, endpos)
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.rx.match(string, pos, endpos)
