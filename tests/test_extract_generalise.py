@@ -292,3 +292,15 @@ def test_pluperfect_passive_is_background():
         ("FRA", "tanks")]
     assert rows("De pantservoertuigen die door Nederland waren toegezegd, worden aan Oekraïne geleverd.", "nl") == []
     assert rows("Kampvognene, som var blevet doneret af Danmark, sendes til Ukraine.", "da") == []
+
+
+# "a new tranche" is new aid (a tranche of an earlier package is a delivery); "now exceeds" is a running total
+
+
+def test_new_tranche_is_new_aid_and_now_exceeds_is_cumulative():
+    assert rows("Le gouvernement belge a approuvé une nouvelle tranche de soutien militaire à l'Ukraine "
+                "d'une valeur de 92 millions d'euros.", "fr") == [("BEL", "other_military")]
+    assert rows("La Belgique a livré à l'Ukraine la deuxième tranche de 20 millions d'euros.", "fr") == []
+    assert rows("La Belgique a fourni à l'Ukraine une aide militaire qui dépasse désormais les "
+                "300 millions d'euros.", "fr") == []
+    assert rows("Belgium has provided military support to Ukraine that now exceeds 300 million euros.") == []
