@@ -266,10 +266,6 @@ class LiteralIndex:
         self.last = out
         return out
 
-    def present(self, text: str) -> int:
-        """Bit mask of the lists that may match in the text."""
-        return self.scan(text)[1]
-
 
 class Gated:
     """A compiled pattern that skips `search`/`finditer` on a text that holds none of its literals, and
