@@ -172,17 +172,6 @@ def build_corpus(
     return paths
 
 
-def timed(fn: Callable[[Path], int], paths: list[Path], repeat: int) -> tuple[float, int]:
-    """Best wall time over `repeat` passes, and the count the pass returned."""
-    best, count = float("inf"), 0
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        count = sum(fn(p) for p in paths)
-        best = min(best, time.perf_counter() - t0)
-    return best, count
-
-
 CHUNK = 50  # files per interleaved slice
 
 

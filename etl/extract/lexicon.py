@@ -47,6 +47,12 @@ def _words(patterns, flags=re.IGNORECASE) -> re.Pattern:
     return fastre.words(r"(?<![\w])", _sorted_alts(patterns), r"(?![\w])", flags)
 
 
+def _gated(lex: Lexicon, rx, terms: list[str], match: bool = False):
+    """`rx`, built from `terms`, behind the lexicon's literal gate (prefilter.py): not scanned over a sentence
+    that holds none of the terms' required literals. For the lists scanned over whole sentences."""
+    return prefilter.gate(lex.literal_index, rx, terms, rx.flags, match)
+
+
 def _by_first_char(term_lists: list[tuple[list[str], int]], entries: list) -> dict[str, list]:
     """ASCII character -> the entries (in order) whose terms can start with it.
 
@@ -99,7 +105,7 @@ class Lexicon:
     currency_any: re.Pattern | None = None  # matches iff one of `currencies` does
     donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
     derived: dict[str, object] = field(default_factory=dict)  # what the engine builds from the lists, once
-    literal_index: prefilter.LiteralIndex | None = None  # the gated lists' literals (prefilter.py)
+    literal_index: prefilter.LiteralIndex = field(default_factory=prefilter.LiteralIndex)  # gated lists' literals
     number_values: dict[str, int] = field(default_factory=dict)
     text2num: bool = False
     one_words: frozenset[str] = frozenset()
@@ -175,10 +181,11 @@ def _compile(lang: str) -> Lexicon:
     # category (longest pattern first); overlaps between categories are resolved by length.
     for code, terms in data.get("categories", {}).items():
         if terms:
-            lex.categories.append((code, _words(terms), False))
+            lex.categories.append((code, _gated(lex, _words(terms), terms, match=True), False))
     for code, terms in com.get("systems", {}).items():
         if terms:
-            lex.categories.append((code, fastre.words(r"(?<![\w])", _sorted_alts(terms), r"(?![\w])"), True))
+            rx = fastre.words(r"(?<![\w])", _sorted_alts(terms), r"(?![\w])")
+            lex.categories.append((code, _gated(lex, rx, terms, match=True), True))
     lex.categories_at = _by_first_char(
         [(terms, re.IGNORECASE) for terms in data.get("categories", {}).values() if terms]
         + [(terms, 0) for terms in com.get("systems", {}).values() if terms], lex.categories)
@@ -186,18 +193,23 @@ def _compile(lang: str) -> Lexicon:
     # regexes then decide the category and the longest match at each of those places
     generic = [t for terms in data.get("categories", {}).values() for t in terms]
     systems = [t for terms in com.get("systems", {}).values() for t in terms]
-    lex.item_starts = [_words(generic), fastre.words(r"(?<![\w])", _sorted_alts(systems), r"(?![\w])")]
+    lex.item_starts = [_gated(lex, _words(generic), generic),
+                       _gated(lex, fastre.words(r"(?<![\w])", _sorted_alts(systems), r"(?![\w])"), systems)]
 
     words = data.get("words", {})
-    lex.w["collective"] = fastre.words(r"(?<![\w-])", _sorted_alts(words.get("collective", [])), r"(?![\w-])",
-                                       re.IGNORECASE)
-    lex.w["collective_or_aggressor"] = _words(words.get("collective", []) + words.get("aggressor", []))  # a pre-check
-    lex.w["trigger"] = _words(words.get("trigger", []) + words.get("weak_trigger", []))  # either kind
-    lex.w["strong_trigger"] = _words(words.get("trigger", []))
-    lex.w["weak_trigger"] = _words(words.get("weak_trigger", []))
-    for key in ("package", "vague", "umbrella", "heads", "list_words", "coord", "share", "aggressor", "glue",
-                "for_words", "financial_cues", "humanitarian_cues", "package_glue", "package_ref", "relative",
-                "military_cues"):
+    collective, aggressor = words.get("collective", []), words.get("aggressor", [])
+    trigger, weak = words.get("trigger", []), words.get("weak_trigger", [])
+    lex.w["collective"] = _gated(lex, fastre.words(r"(?<![\w-])", _sorted_alts(collective), r"(?![\w-])",
+                                                   re.IGNORECASE), collective)
+    lex.w["collective_or_aggressor"] = _gated(lex, _words(collective + aggressor), collective + aggressor)  # pre-check
+    lex.w["trigger"] = _gated(lex, _words(trigger + weak), trigger + weak)  # either kind
+    lex.w["strong_trigger"] = _gated(lex, _words(trigger), trigger)
+    lex.w["weak_trigger"] = _gated(lex, _words(weak), weak)
+    # gated: the lists searched over whole sentences; the others are matched on short gaps and windows
+    for key in ("package", "vague", "share", "aggressor", "package_ref", "relative", "military_cues",
+                "humanitarian_cues", "financial_cues"):
+        lex.w[key] = _gated(lex, _words(words.get(key, [])), words.get(key, []))
+    for key in ("umbrella", "heads", "list_words", "coord", "glue", "for_words", "package_glue"):
         lex.w[key] = _words(words.get(key, []))
     lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
     lex.w["component"] = re.compile(r"^[\W_]*" + _alt(words.get("component", [])))
@@ -244,71 +256,22 @@ def _compile(lang: str) -> Lexicon:
     for kind, spec in data.get("cues", {}).items():
         pats = _sorted_alts(spec.get("patterns", []))
         scope = spec.get("scope", "sentence")
-        lex.cues.append((kind, scope, fastre.words(r"(?<![\w])", pats, r"(?![\w])", flags)))
+        lex.cues.append((kind, scope, _gated(lex, fastre.words(r"(?<![\w])", pats, r"(?![\w])", flags), pats)))
         if scope == "sentence":
             sentence_kinds.append((kind, pats))
-    lex.sentence_cue_re = fastre.named_words(r"(?<![\w])", sentence_kinds, r"(?![\w])", flags)
+    lex.sentence_cue_re = _gated(lex, fastre.named_words(r"(?<![\w])", sentence_kinds, r"(?![\w])", flags),
+                                 [p for _kind, pats in sentence_kinds for p in pats])
     # one scan says whether any forward-scope cue occurs at all (most clauses have none)
     forward = [p for kind, spec in data.get("cues", {}).items() if spec.get("scope", "sentence") == "forward"
                for p in spec.get("patterns", [])]
-    lex.forward_any_re = fastre.words(r"(?<![\w])", _sorted_alts(forward), r"(?![\w])", flags)
+    lex.forward_any_re = _gated(lex, fastre.words(r"(?<![\w])", _sorted_alts(forward), r"(?![\w])", flags), forward)
     mc = data.get("money_cues", {})
     lex.ends["money_before"] = re.compile(r"(?<![\w])" + _alt(mc.get("before", [])) + r"(?![\w])", re.IGNORECASE)
     lex.starts["money_after"] = re.compile(r"\A\W{0,3}(?:\S+\s+){0,8}?" + _alt(mc.get("after", [])), re.IGNORECASE)
 
     _compile_numbers(lex, data.get("numbers", {}))
     _compile_dates(lex, data.get("dates", {}))
-    _gate(lex, data)
     return lex
-
-
-def _gate(lex: Lexicon, data: dict) -> None:
-    """The word lists scanned over whole sentences, behind one literal pass per sentence (prefilter.py):
-    a list none of whose required literals occurs in the sentence is not scanned."""
-    idx = lex.literal_index = prefilter.LiteralIndex()
-    words = data.get("words", {})
-    dates = data.get("dates", {})
-    forms = dates.get("weekday_forms", ["{day}"])
-    w = {k: words.get(k, []) for k in ("collective", "aggressor", "package", "vague", "share", "relative",
-                                        "package_ref", "military_cues", "humanitarian_cues", "financial_cues")}
-    w["trigger"] = words.get("trigger", []) + words.get("weak_trigger", [])
-    w["strong_trigger"] = words.get("trigger", [])
-    w["weak_trigger"] = words.get("weak_trigger", [])
-    w["collective_or_aggressor"] = words.get("collective", []) + words.get("aggressor", [])
-    w["today"] = dates.get("today", [])
-    w["yesterday"] = dates.get("yesterday", [])
-    w["day_words"] = list(dates.get("yesterday", [])) + [f.replace("{day}", d) for d in dates.get("weekdays", [])
-                                                         for f in forms]
-    w["month_words"] = [re.escape(k) for k in lex.months]
-    for key, terms in w.items():
-        if terms and key in lex.w:
-            lex.w[key] = prefilter.gate(idx, lex.w[key], terms, lex.w[key].flags)
-    cues = data.get("cues", {})
-    lex.cues = [(kind, scope, prefilter.gate(idx, rx, cues[kind].get("patterns", []), rx.flags))
-                for kind, scope, rx in lex.cues]
-    sentence = [p for spec in cues.values() if spec.get("scope", "sentence") == "sentence"
-                for p in spec.get("patterns", [])]
-    forward = [p for spec in cues.values() if spec.get("scope", "sentence") == "forward"
-               for p in spec.get("patterns", [])]
-    if sentence:
-        lex.sentence_cue_re = prefilter.gate(idx, lex.sentence_cue_re, sentence, lex.sentence_cue_re.flags)
-    if forward:
-        lex.forward_any_re = prefilter.gate(idx, lex.forward_any_re, forward, lex.forward_any_re.flags)
-    generic = [t for terms in data.get("categories", {}).values() for t in terms]
-    systems = [t for terms in common().get("systems", {}).values() for t in terms]
-    lex.item_starts = [prefilter.gate(idx, rx, terms, rx.flags)
-                       for rx, terms in zip(lex.item_starts, (generic, systems), strict=True)]
-    # each category's regex is tried at every place an item may start: skipped where its terms are absent
-    cat_terms = [(terms, re.IGNORECASE) for terms in data.get("categories", {}).values() if terms] + [
-        (terms, 0) for terms in common().get("systems", {}).values() if terms]
-    gated = {id(rx): prefilter.gate(idx, rx, terms, f, match=True)
-             for (_code, rx, _named), (terms, f) in zip(lex.categories, cat_terms, strict=True)}
-    lex.categories = [(code, gated[id(rx)], named) for code, rx, named in lex.categories]
-    lex.categories_at = {ch: [(code, gated[id(rx)], named) for code, rx, named in entries]
-                         for ch, entries in lex.categories_at.items()}
-    numwords = data.get("numbers", {}).get("words", [])
-    if numwords:
-        lex.numword_re = prefilter.gate(idx, lex.numword_re, numwords, lex.numword_re.flags)
 
 
 def _compile_numbers(lex: Lexicon, num: dict) -> None:
@@ -325,7 +288,8 @@ def _compile_numbers(lex: Lexicon, num: dict) -> None:
     lex.text2num = bool(num.get("text2num", False))
     lex.number_values = {k.lower(): int(v) for k, v in num.get("values", {}).items()}
     w = fastre.alternation(_sorted_alts(words), re.IGNORECASE)  # _alt(words), scanned as a trie
-    lex.numword_re = re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])", re.IGNORECASE)
+    lex.numword_re = _gated(lex, re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])",
+                                            re.IGNORECASE), words)
     # short lower-case scales ("m", "bn") only attached ("$200m"); short capitals ("M", "Md") also after a
     # space ("50 M€"); words after a space or a hyphen ("$500-million")
     def scale_re(k: str) -> re.Pattern:
@@ -355,8 +319,8 @@ def _any_of(patterns: list[re.Pattern]) -> re.Pattern:
 
 
 def _compile_dates(lex: Lexicon, dates: dict) -> None:
-    lex.w["today"] = _words(dates.get("today", []))
-    lex.w["yesterday"] = _words(dates.get("yesterday", []))
+    lex.w["today"] = _gated(lex, _words(dates.get("today", [])), dates.get("today", []))
+    lex.w["yesterday"] = _gated(lex, _words(dates.get("yesterday", [])), dates.get("yesterday", []))
     forms = dates.get("weekday_forms", ["{day}"])
     for day in dates.get("weekdays", []):
         pats = [f.replace("{day}", day) for f in forms]
@@ -364,8 +328,8 @@ def _compile_dates(lex: Lexicon, dates: dict) -> None:
     # a pre-check for dates.resolve_date: matches somewhere iff "yesterday" or one of the weekday regexes does
     day_phrases = list(dates.get("yesterday", [])) + [f.replace("{day}", d) for d in dates.get("weekdays", [])
                                                       for f in forms]
-    lex.w["day_words"] = fastre.words(r"(?<![\w])", _sorted_alts(day_phrases), r"(?![\w])", re.IGNORECASE,
-                                      min_length=0)
+    lex.w["day_words"] = _gated(lex, fastre.words(r"(?<![\w])", _sorted_alts(day_phrases), r"(?![\w])",
+                                                  re.IGNORECASE, min_length=0), day_phrases)
     # month names from babel (wide and abbreviated), for absolute dates in the text
     months: dict[str, int] = {}
     try:
@@ -385,8 +349,9 @@ def _compile_dates(lex: Lexicon, dates: dict) -> None:
     m = _alt([re.escape(k) for k in months])
     # a pre-check for dates.resolve_date: a month name at a word start (needed by both regexes below, but
     # for the ISO form of abs_date_re)
-    lex.w["month_words"] = fastre.words(r"(?<![\w])", _sorted_alts([re.escape(k) for k in months]), "",
-                                        re.IGNORECASE, min_length=0)
+    month_terms = [re.escape(k) for k in months]
+    lex.w["month_words"] = _gated(lex, fastre.words(r"(?<![\w])", _sorted_alts(month_terms), "", re.IGNORECASE,
+                                                    min_length=0), month_terms)
     lex.abs_date_re = re.compile(
         r"(?<![\w])(?:(?P<d1>\d{1,2})(?:er|\.|st|nd|rd|th)?\s+(?P<m1>" + m + r")\.?\s+(?P<y1>\d{4})"
         r"|(?P<m2>" + m + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
