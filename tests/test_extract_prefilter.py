@@ -54,6 +54,9 @@ def test_safe_characters_fold_like_re_ignorecase():
         (r"k[øo]b(?:e|er|te)", {"købe", "kobe", "købte", "kobte"}, 0),  # "køber" holds "købe"
         (r"peu(?:t|vent) (?:fournir|livrer)", {"peut fournir", "peuvent fournir", "peut livrer", "peuvent livrer"}, 0),
         (r"(?:sends?|deliver(?:s|ed)?)", {"send", "deliver"}, 0),
+        # an article is in nearly every sentence: the nouns gate the list, though their lead is unbounded
+        (r"(?:this|the) (?:[\w-]+ ){0,2}(?:package|tranche)", {"package", "tranche"}, None),
+        (r"(?:the|les) aid", {"the aid", "les aid"}, 0),  # the article with its noun is one literal: kept
         (r"de", None, None),  # too short to be worth a pass
         (r"\w+", None, None),
         (r"(?<=aid )to", None, None),  # a lookbehind's text may lie before the search's start: never used

@@ -396,6 +396,7 @@ def guess_language(text: str) -> str:
     return best if counts[best] > 0 else DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=1024)  # a feed has a handful of publishers; the table holds dozens of patterns
 def publisher_donor(publisher: str | None, lang: str | None = None) -> tuple[str | None, bool]:
     """(donor code, implicit) for a publisher string; (None, False) when unknown."""
     if not publisher:

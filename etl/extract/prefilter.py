@@ -81,11 +81,19 @@ def _expand_seq(items) -> set[str] | None:
     return acc
 
 
-def _score(c: tuple[frozenset[str], int | None]) -> tuple[bool, bool, int, int]:
-    """Usable (long enough), then a bounded lead (scans can start late), then longer, then fewer strings."""
+# Articles and demonstratives are in most sentences: a list gated on them ("the" in "the ... package")
+# passes nearly always, and their hits slow the scan. Another required string of the term wins if any.
+_FUNCTION_WORDS = frozenset(
+    "the this that these those les des une cette ces het een deze dit den det de".split())
+
+
+def _score(c: tuple[frozenset[str], int | None]) -> tuple[bool, bool, bool, int, int]:
+    """Usable (long enough), then no function word, then a bounded lead (scans can start late), then
+    longer, then fewer strings."""
     lits, lead = c
     shortest = min(map(len, lits))
-    return (shortest >= MIN_LITERAL, lead is not None, shortest, -len(lits))
+    common = any(x.strip(" '’-") in _FUNCTION_WORDS for x in lits)
+    return (shortest >= MIN_LITERAL, not common, lead is not None, shortest, -len(lits))
 
 
 def _width(state, items) -> int | None:
@@ -208,14 +216,15 @@ def fold(text: str) -> str:
 class LiteralIndex:
     """The required literals of several word lists in one automaton.
 
-    `scan(text)` -> (text, mask, first ends): bit i of the mask is set when list i may match in the text,
-    and first ends[bit] is the end of that list's earliest-ending literal in it (None when the folded
-    text's offsets differ from the text's). Computed once for the last text seen."""
+    `scan(text)` -> (text, mask, hits, first ends): bit i of the mask is set when list i may match in the
+    text; hits are the automaton's (end, bits) in order (None when the folded text's offsets differ from
+    the text's), and first ends[bit], filled by `_first` when a search asks, the end of that list's
+    earliest-ending literal. Computed once for the last text seen."""
 
     def __init__(self) -> None:
         self._lists: list[frozenset[str]] = []
         self._auto: ahocorasick.Automaton | None = None
-        self.last: tuple[str | None, int, dict[int, int] | None] = (None, 0, None)  # read and replaced whole
+        self.last: tuple = (None, 0, None, {})  # read and replaced whole
 
     def add(self, terms: list[str], flags: int = 0) -> tuple[int, int | None] | None:
         """Register a word list: (its bit, how far before the end of its first literal a match can start,
@@ -246,25 +255,29 @@ class LiteralIndex:
         self._auto = auto
         return auto
 
-    def scan(self, text: str) -> tuple[str, int, dict[int, int] | None]:
+    def scan(self, text: str) -> tuple[str, int, list[tuple[int, int]] | None, dict[int, int]]:
         last = self.last  # threads at worst compute a text twice
         if last[0] is text:
             return last
         auto = self._auto or self._build()
         folded = fold(text)
+        hits = list(auto.iter(folded))  # (end, bits) by increasing end; a list is built at C speed
         mask = 0
-        firsts: dict[int, int] = {}
-        for end, bits in auto.iter(folded):  # by increasing end
-            new = bits & ~mask
-            if new:
-                mask |= new
-                while new:
-                    low = new & -new
-                    firsts[low] = end + 1
-                    new ^= low
-        out = (text, mask, firsts if len(folded) == len(text) else None)
+        for hit in hits:
+            mask |= hit[1]
+        # the first ends are looked up on demand (`_first`): most lists present are never searched
+        out = (text, mask, hits if len(folded) == len(text) else None, {})
         self.last = out
         return out
+
+
+def _first(last: tuple, bit: int) -> int:
+    """The end of the earliest literal of the list `bit` in the scanned text (its bit is in the mask)."""
+    firsts = last[3]
+    end = firsts.get(bit)
+    if end is None:
+        end = firsts[bit] = next(e for e, bits in last[2] if bits & bit) + 1
+    return end
 
 
 class Gated:
@@ -287,7 +300,7 @@ class Gated:
         if not self._bit & last[1]:
             return None  # none of the list's literals in the string
         if self._back is not None and last[2] is not None:  # no match starts before the first literal's lead
-            pos = max(pos, last[2][self._bit] - self._back)
+            pos = max(pos, _first(last, self._bit) - self._back)
         return self.rx.search(string, pos, endpos)
 
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
@@ -297,7 +310,7 @@ class Gated:
         if not self._bit & last[1]:
             return iter(())
         if self._back is not None and last[2] is not None:
-            pos = max(pos, last[2][self._bit] - self._back)
+            pos = max(pos, _first(last, self._bit) - self._back)
         return self.rx.finditer(string, pos, endpos)
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
