@@ -304,3 +304,95 @@ def test_new_tranche_is_new_aid_and_now_exceeds_is_cumulative():
     assert rows("La Belgique a fourni à l'Ukraine une aide militaire qui dépasse désormais les "
                 "300 millions d'euros.", "fr") == []
     assert rows("Belgium has provided military support to Ukraine that now exceeds 300 million euros.") == []
+
+
+# --- rules from held-out set 7 (29 Nov): each test pairs the structure with a sentence it must not change
+
+UK = "Prime Minister's Office, 10 Downing Street (gov.uk)"
+DE = "Federal Government of Germany (Bundesregierung)"
+SE = "Government Offices of Sweden, Ministry of Defence"
+CA = "National Defence (Canada)"
+
+
+def test_numbered_group_refers_to_the_donors_named_together():
+    text = ("Germany, Denmark and the Netherlands will jointly provide at least 100 Leopard 1 tanks to Ukraine. "
+            "The three countries will also provide training for Ukrainian crews and ammunition for the tanks.")
+    out = rows(text)
+    for code in ("DEU", "DNK", "NLD"):
+        assert {(code, "tanks"), (code, "training"), (code, "munitions")} <= set(out)
+    assert rows("La France et l'Australie vont livrer des obus à l'Ukraine. Les deux pays fourniront également "
+                "des drones.", "fr") == [("AUS", "drones"), ("AUS", "munitions"), ("FRA", "drones"), ("FRA", "munitions")]
+    assert rows("Danmark og Norge donerer kampvogne til Ukraine. De to lande donerer også ammunition.", "da") == [
+        ("DNK", "munitions"), ("DNK", "tanks"), ("NOR", "munitions"), ("NOR", "tanks")]
+    # the count must fit: "the two countries" after three donors names none of them
+    assert ("DEU", "munitions") not in rows("Germany, Denmark and the Netherlands will jointly provide 100 Leopard 1 "
+                                            "tanks to Ukraine. The two countries will also provide ammunition.")
+
+
+def test_this_aid_lists_the_parts_of_the_amount_just_announced():
+    assert rows("België trekt dit jaar 977 miljoen euro uit voor militaire steun aan Oekraïne. Die steun gaat onder "
+                "meer naar luchtverdediging en artilleriemunitie.", "nl") == [
+        ("BEL", "air_defence"), ("BEL", "munitions"), ("BEL", "other_military")]
+    assert rows("La France fournira jusqu'à 3 milliards d'euros d'aide militaire à l'Ukraine en 2024. Cette aide "
+                "portera notamment sur l'artillerie et la défense sol-air.", "fr") == [
+        ("FRA", "air_defence"), ("FRA", "artillery"), ("FRA", "other_military")]
+
+
+def test_a_humanitarian_amount_is_not_a_part_of_a_military_package():
+    out = run("The UK will provide £2.5 billion in military funding for Ukraine over the next year. "
+              "The Prime Minister also announced £18 million in new humanitarian funding for Ukraine.", publisher=UK)
+    assert sorted((a.category, a.value) for a in out) == [("humanitarian", 18e6), ("other_military", 2.5e9)]
+    # a smaller military amount right after the package is still one of its parts
+    out = run("The UK will provide £2.5 billion in military funding for Ukraine over the next year. "
+              "The package includes £200 million for drones.", publisher=UK)
+    assert [a.value for a in out if a.item.endswith("(total)")] == [2.5e9]
+
+
+def test_the_source_of_funding_is_not_new_aid():
+    out = run("Canada will donate 800 SkyRanger drones to Ukraine. This donation is funded through the "
+              "$500 million in military assistance for Ukraine.", publisher=CA)
+    assert [(a.category, a.value) for a in out] == [("drones", None)]
+    out = run("La France va livrer douze canons CAESAR à l'Ukraine. Ces systèmes seront financés par le fonds de "
+              "soutien de 200 millions d'euros.", "fr", "Ministère des Armées")
+    assert [(a.category, a.value) for a in out] == [("artillery", None)]
+
+
+def test_recent_months_since_summer_budget_lines_and_dated_decisions_are_background():
+    assert rows("La France a également livré ces derniers mois des systèmes de défense sol-air Crotale à "
+                "l'Ukraine.", "fr") == []
+    assert rows("La France a livré des systèmes de défense sol-air Crotale à l'Ukraine.", "fr") == [
+        ("FRA", "air_defence")]
+    assert rows("Nederland levert sinds deze zomer instructeurs aan die training van Oekraïense soldaten.", "nl") == []
+    assert rows("Norway has delivered air defence systems to Ukraine over the past months.") == []
+    assert rows("For 2023, the federal budget earmarks 2.2 billion euros for military support to Ukraine.",
+                publisher=DE) == []
+    assert rows("Today's announcement takes total UK support for Ukraine to almost £12 billion.", publisher=UK) == []
+    assert rows("The initiative comes in addition to the decision of 25 January to deliver 14 Leopard 2 tanks to "
+                "Ukraine.", publisher=DE) == []
+    assert rows("Germany will deliver 14 Leopard 2 tanks to Ukraine.", publisher=DE) == [("DEU", "tanks")]
+
+
+def test_what_a_package_leaves_out_and_what_others_give():
+    out = run("Sweden will donate the Archer artillery system to Ukraine. The value of the support package, "
+              "excluding the Archer system, is approximately SEK 4.3 billion.", publisher=SE)
+    assert sorted((a.category, a.value) for a in out) == [("artillery", None), ("other_military", 4.3e9)]
+    assert rows("Sweden will coordinate the donation with other countries that are providing artillery systems to "
+                "Ukraine.", publisher=SE) == []
+    assert rows("Today's announcement ensures that Ukraine has the drones it needs.", publisher=CA) == []
+
+
+def test_a_talk_is_not_maintenance_and_dutch_separable_verbs():
+    assert rows("À l'issue de cet entretien, le ministre a annoncé que la France allait livrer douze canons CAESAR "
+                "à l'Ukraine.", "fr") == [("FRA", "artillery")]
+    assert rows("La France financera l'entretien des canons CAESAR livrés à l'Ukraine.", "fr") == [
+        ("FRA", "logistics")]
+    out = run("Nederland draagt € 100 miljoen bij aan het International Fund for Ukraine.", "nl")
+    assert [(a.donor_code, a.value, a.currency) for a in out] == [("NLD", 100e6, "EUR")]
+
+
+def test_the_first_tanks_are_the_ones_just_recorded_and_up_to_n_soldiers():
+    assert rows("Germany will deliver 14 Leopard 2 tanks to Ukraine. The tanks come from Bundeswehr stocks; the "
+                "first tanks are expected to be ready for delivery within weeks.", publisher=DE) == [("DEU", "tanks")]
+    out = run("Le ministre a annoncé que 150 militaires français seront déployés en Pologne afin de former "
+              "jusqu'à 600 soldats ukrainiens par mois.", "fr", "Ministère des Armées")
+    assert [(a.donor_code, a.category) for a in out] == [("FRA", "training")]

@@ -347,6 +347,43 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
     return Donors(codes, aggressor_subject or any(a < subject_end for a, _ in coll), bool(codes) and not named)
 
 
+def _kind_of(category: str) -> str:
+    """'military', 'humanitarian' or 'financial': what an amount of that category pays for."""
+    group = lx.common()["groups"].get(category)
+    return group if group in ("humanitarian", "financial") else "military"
+
+
+def _money_kind(st: str, cs: int, ce: int, m: nums.Money, cats: list[str], lex: lx.Lexicon) -> str:
+    """What the words around an amount (else the clause's items) say it pays for."""
+    ws, we = max(cs, m.start - 80), min(ce, m.end + 80)
+    if lex.w["military_cues"].search(st, ws, we):
+        return "military"
+    if lex.w["humanitarian_cues"].search(st, ws, we):
+        return "humanitarian"
+    if lex.w["financial_cues"].search(st, ws, we):
+        return "financial"
+    kinds = {_kind_of(c) for c in cats}
+    return kinds.pop() if len(kinds) == 1 else "military"
+
+
+def _group_ref(st: str, cs: int, ce: int, lex: lx.Lexicon, topic: tuple[list[str], int] | None,
+               recent: list[Row], i: int) -> list[str] | None:
+    """The donors that "the three countries" / "les deux pays" / "beide landen" before the verb refer to: those
+    of the last announcing sentence (else of the recent rows) when they are that many; None otherwise."""
+    gm = lex.w["group_ref"].search(st, cs, ce)
+    if gm is None:
+        return None
+    tm = lex.w["trigger"].search(st, gm.end(), ce)
+    if tm is None:
+        return None  # not the subject of a giving verb
+    group = topic[0] if topic is not None and i - topic[1] <= RECENT + 1 else \
+        list(dict.fromkeys(r.donor for r in recent))
+    n = nums.parse_amount(gm.group(), lex.lang)
+    if len(group) < 2 or len(group) != (int(n) if n else 2):
+        return None
+    return list(group)
+
+
 @lru_cache(maxsize=1)
 def _donor_sets() -> tuple[frozenset[str], frozenset[str], str]:
     """common.toml's never-donors, organisations and the recipient's code."""
@@ -589,7 +626,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
         pkg_list = False
         if not has_trigger and (recent or (topic is not None and i - topic[1] <= RECENT)):
-            pkg_ref = pkg_list = lex.w["package_ref"].search(st) is not None
+            pkg_ref = lex.w["package_ref"].search(st) is not None
+            pkg_list = pkg_ref or lex.w["aid_ref"].search(st) is not None  # "Cette aide portera sur ..."
         candidate = in_list or carry or pkg_list or has_trigger
         if not candidate and not colon and list_start < 0:
             continue  # nothing here depends on the sentence's cues (found later if the next one asks)
@@ -639,6 +677,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 donors = topic[0]  # "this money goes to old American weapons": provenance, not the donor
             elif d.codes:
                 donors = d.codes
+            elif (group := _group_ref(st, cs, ce, lex, topic, recent, i)) is not None:
+                donors = group  # "The three countries will also provide ...": the donors named together before
             elif d.collective:
                 donors = []
             elif prev_donors:
@@ -697,8 +737,10 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     new_rows.append(Row(donors[0], it.category, txt, it.quantity, None, None, sday.when(), i, s0, e0, conf))
             if money and not is_component and any(
                     r.total and r.donor in donors and i - r.sent_index <= RECENT + 2 and r.value and money[0].value < r.value
-                    and (r.currency == nums.resolve_currency(money[0].currency, r.donor)) for r in rows):
+                    and (r.currency == nums.resolve_currency(money[0].currency, r.donor))
+                    and _kind_of(r.category) == _money_kind(st, cs, ce, money[0], cats, lex) for r in rows):
                 is_component = True  # "About £350m will be provided by the UK" after the £450m package: a part
+                # (but not "also £18 million in humanitarian funding" after a military package)
             if money and not is_component:
                 m = money[0]
                 if len(money) > 1 and d.codes:  # "92 million, of which Norway contributes 30 million"

@@ -206,7 +206,7 @@ def _compile(lang: str) -> Lexicon:
     lex.w["strong_trigger"] = _gated(lex, _words(trigger), trigger)
     lex.w["weak_trigger"] = _gated(lex, _words(weak), weak)
     # gated: the lists searched over whole sentences; the others are matched on short gaps and windows
-    for key in ("package", "vague", "share", "aggressor", "package_ref", "relative", "military_cues",
+    for key in ("package", "vague", "share", "aggressor", "package_ref", "aid_ref", "group_ref", "relative", "military_cues",
                 "humanitarian_cues", "financial_cues"):
         lex.w[key] = _gated(lex, _words(words.get(key, [])), words.get(key, []))
     for key in ("umbrella", "heads", "list_words", "coord", "glue", "for_words", "package_glue"):
