@@ -396,3 +396,51 @@ def test_the_first_tanks_are_the_ones_just_recorded_and_up_to_n_soldiers():
     out = run("Le ministre a annoncé que 150 militaires français seront déployés en Pologne afin de former "
               "jusqu'à 600 soldats ukrainiens par mois.", "fr", "Ministère des Armées")
     assert [(a.donor_code, a.category) for a in out] == [("FRA", "training")]
+
+
+# --- rules from held-out set 8b (29 Nov)
+
+FMN = "Danish Ministry of Defence (Forsvarsministeriet)"
+
+
+def test_promised_in_a_month_is_background_in_every_language():
+    assert rows("L'Allemagne a confirmé que les quatorze chars Leopard 2A6 qu'elle a promis en janvier seraient "
+                "livrés à l'Ukraine d'ici à la fin du mois de mars.", "fr") == []
+    assert rows("L'Allemagne a promis quatorze chars Leopard 2A6 à l'Ukraine.", "fr") == [("DEU", "tanks")]
+    assert rows("Nederland levert de pantservoertuigen, toegezegd in januari, nu aan Oekraïne.", "nl") == []
+    assert rows("Danmark sender nu kampvognene, lovet i januar, til Ukraine.", "da") == []
+
+
+def test_what_soldiers_are_trained_on_is_not_given():
+    assert rows("Denmark and the Netherlands announced that they will train Ukrainian pilots on F-16 fighter "
+                "jets.") == [("DNK", "training"), ("NLD", "training")]
+    assert rows("Denmark will donate F-16 fighter jets to Ukraine.") == [("DNK", "aircraft")]
+    assert rows("Une coalition emmenée par le Danemark et les Pays-Bas a signé hier un accord pour former des "
+                "pilotes ukrainiens sur des avions de combat F-16.", "fr") == [("DNK", "training"), ("NLD", "training")]
+    assert rows("Le Canada déploiera des instructeurs afin de former des soldats ukrainiens à l'utilisation et à "
+                "l'entretien des chars Leopard 2.", "fr") == [("CAN", "training")]
+    assert rows("The UK will provide training ammunition and train Ukrainian troops to Ukraine.") == [
+        ("GBR", "munitions"), ("GBR", "training")]
+
+
+def test_ready_descriptions_reexports_stocks_and_initiatives_give_nothing():
+    tanks = "Le Canada donnera quatre chars Leopard 2 à l'Ukraine. "
+    assert rows(tanks + "Ces chars seront prêts à être déployés au cours des prochaines semaines.", "fr") == [
+        ("CAN", "tanks")]
+    assert rows(tanks + "Le Leopard 2 est un char de combat lourdement blindé, offrant une grande mobilité.", "fr") == [
+        ("CAN", "tanks")]
+    assert rows("Ce don fait suite à la décision de l'Allemagne d'autoriser la réexportation de chars Leopard 2 vers "
+                "l'Ukraine.", "fr") == []
+    assert rows("Nederland en de Verenigde Staten leveren samen 90 T-72 tanks aan Oekraïne. Het gaat om T-72's uit "
+                "voorraden van de Tsjechische defensie-industrie, die worden gemoderniseerd.", "nl") == [
+        ("NLD", "tanks"), ("USA", "tanks")]
+    assert rows("Nederland draagt bij aan een Ests initiatief om artilleriemunitie aan Oekraïne te leveren.", "nl") == [
+        ("NLD", "munitions")]
+
+
+def test_danish_funding_source_and_recovery_vehicles():
+    out = run("Danmark donerer kampvogne til Ukraine for 1,7 mia. kr. Donationen finansieres af Ukrainefonden på "
+              "ca. 7 mia. kr.", "da", FMN)
+    assert [(a.category, a.value) for a in out] == [("tanks", 1.7e9)]
+    assert rows("Donationspakken til Ukraine indeholder:\n\n  • Pansrede bjærgningskøretøjer, der kan trække "
+                "beskadigede kampvogne ud af kampzonen\n  • Natkikkerter", "da", FMN) == [("DNK", "armoured_vehicles")]

@@ -172,7 +172,9 @@ def _merge(st: str, items: list[Item], lex: lx.Lexicon) -> list[Item]:
             kind = _gap_kind(st[prev.end : it.start], lex)
             merged_cat = None
             gap = st[prev.end : it.start]
-            if kind == "for" and prev.category in ammo:
+            if prev.category == "training" and gap.strip() and it.category != "training":
+                pass  # "train pilots on F-16s": what they train on is not given (filtered below), not one phrase
+            elif kind == "for" and prev.category in ammo:
                 merged_cat = it.category if it.category in ammo_exc else prev.category
                 prev.via_for, prev.ammo_cat = True, prev.ammo_cat or prev.category
             elif prev.via_for and kind == "list" and it.category not in ammo and not it.named \
