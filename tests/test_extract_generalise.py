@@ -444,3 +444,25 @@ def test_danish_funding_source_and_recovery_vehicles():
     assert [(a.category, a.value) for a in out] == [("tanks", 1.7e9)]
     assert rows("Donationspakken til Ukraine indeholder:\n\n  • Pansrede bjærgningskøretøjer, der kan trække "
                 "beskadigede kampvogne ud af kampzonen\n  • Natkikkerter", "da", FMN) == [("DNK", "armoured_vehicles")]
+
+
+# --- rules from held-out set 8a (29 Nov)
+
+
+def test_items_in_use_described_or_coordinated_are_not_given():
+    assert rows("Canada will donate four Leopard 2 main battle tanks to Ukraine. These combat-ready tanks will be "
+                "deployed to Ukraine in the coming weeks.", publisher=CA) == [("CAN", "tanks")]
+    assert rows("Ukrainian units are operating Leopard 2 tanks donated by Germany and other allies.") == []
+    assert rows("Germany will donate tanks to Ukraine.") == [("DEU", "tanks")]
+    assert rows("Germany will provide 14 Leopard 2 A6 tanks to Ukraine and will authorize partner countries that "
+                "operate Leopard 2 tanks to re-export them.") == [("DEU", "tanks")]
+    assert rows("Canada is working with Allies to coordinate the delivery of tanks, training, spare parts and "
+                "maintenance.", publisher=CA) == []
+
+
+def test_a_commitment_to_train_and_interceptors():
+    assert rows("Denmark and the Netherlands are leading a coalition of 11 nations that will train Ukrainian pilots "
+                "on F-16 fighter aircraft.") == [("DNK", "training"), ("NLD", "training")]
+    assert rows("La France formera des pilotes ukrainiens.", "fr") == [("FRA", "training")]
+    assert rows("The United States will provide critical interceptors for Patriot air-defense systems to "
+                "Ukraine.") == [("USA", "air_defence")]

@@ -213,7 +213,9 @@ def _compile(lang: str) -> Lexicon:
         lex.w[key] = _words(words.get(key, []))
     lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
     lex.w["component"] = re.compile(r"^[\W_]*" + _alt(words.get("component", [])))
-    lex.ends["demonstrative"] = re.compile(r"(?<![\w])" + _alt(words.get("demonstrative", [])) + r"\s+\Z", re.IGNORECASE)
+    # "these tanks", "these combat-ready tanks": up to two words between the demonstrative and the item
+    lex.ends["demonstrative"] = re.compile(r"(?<![\w])" + _alt(words.get("demonstrative", [])) + r"\s+(?:[\w-]+\s+){0,2}\Z",
+                                           re.IGNORECASE)
     lex.w["definite"] = re.compile(r"^[\W_]*" + _alt(words.get("definite", [])) + r"\s+")
     lex.w["coord_comma"] = re.compile(r",\s+" + _alt(words.get("coord", [])) + r"\s+(?:the\s+|le\s+|la\s+|les\s+|l['’])?",
                                       re.IGNORECASE)
