@@ -443,7 +443,8 @@ def test_danish_funding_source_and_recovery_vehicles():
               "ca. 7 mia. kr.", "da", FMN)
     assert [(a.category, a.value) for a in out] == [("tanks", 1.7e9)]
     assert rows("Donationspakken til Ukraine indeholder:\n\n  • Pansrede bjærgningskøretøjer, der kan trække "
-                "beskadigede kampvogne ud af kampzonen\n  • Natkikkerter", "da", FMN) == [("DNK", "armoured_vehicles")]
+                "beskadigede kampvogne ud af kampzonen\n  • Natkikkerter", "da", FMN) == [
+        ("DNK", "armoured_vehicles"), ("DNK", "other_non_lethal")]
 
 
 # --- rules from held-out set 8a (29 Nov)
@@ -466,3 +467,14 @@ def test_a_commitment_to_train_and_interceptors():
     assert rows("La France formera des pilotes ukrainiens.", "fr") == [("FRA", "training")]
     assert rows("The United States will provide critical interceptors for Patriot air-defense systems to "
                 "Ukraine.") == [("USA", "air_defence")]
+
+
+def test_night_vision_is_non_lethal_kit_and_dutch_destined_for():
+    """CONTRACT.md: other_non_lethal is "helmets, body armour, winter gear, other non-lethal kit"."""
+    assert rows("The United States will provide night vision devices to Ukraine.") == [("USA", "other_non_lethal")]
+    assert rows("La France livrera des équipements de vision nocturne à l'Ukraine.", "fr") == [
+        ("FRA", "other_non_lethal")]
+    assert rows("Donationspakken til Ukraine indeholder:\n\n  • Natkikkerter", "da", FMN) == [("DNK", "other_non_lethal")]
+    out = run("Nederland heeft 60 miljoen euro bestemd voor luchtverdedigingsmiddelen voor Oekraïne.", "nl",
+              "Ministerie van Defensie (Defensie.nl)")
+    assert [(a.donor_code, a.category, a.value) for a in out] == [("NLD", "air_defence", 60e6)]
