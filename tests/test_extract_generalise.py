@@ -478,3 +478,15 @@ def test_night_vision_is_non_lethal_kit_and_dutch_destined_for():
     out = run("Nederland heeft 60 miljoen euro bestemd voor luchtverdedigingsmiddelen voor Oekraïne.", "nl",
               "Ministerie van Defensie (Defensie.nl)")
     assert [(a.donor_code, a.category, a.value) for a in out] == [("NLD", "air_defence", 60e6)]
+
+
+def test_a_quick_facts_section_restates_earlier_aid():
+    text = ("Canada will donate four Leopard 2 tanks to Ukraine.\n\nQuick facts\n\n"
+            "  • Canada has also provided M777 howitzers and artillery ammunition to Ukraine.")
+    assert rows(text, publisher=CA) == [("CAN", "tanks")]
+    assert rows(text.replace("Quick facts\n\n", ""), publisher=CA) == [
+        ("CAN", "artillery"), ("CAN", "munitions"), ("CAN", "tanks")]
+    assert rows("Le Canada donnera quatre chars Leopard 2 à l'Ukraine.\n\nFaits en bref\n\n"
+                "  • Le Canada a également fourni des obusiers M777 à l'Ukraine.", "fr", CA) == [("CAN", "tanks")]
+    assert rows("Danmark donerer kampvogne til Ukraine.\n\nFakta\n\nDanmark har også doneret artilleri til Ukraine.",
+                "da", FMN) == [("DNK", "tanks")]

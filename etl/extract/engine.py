@@ -591,10 +591,13 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             negs[k] = val
         return val
 
+    facts = lex.w["facts_heading"]
     for i, (s0, e0) in enumerate(spans):
         st = text[s0:e0]
         if len(st) > 5000:  # not prose
             continue
+        if len(st) < 100 and facts.match(st):
+            break  # "Quick facts", "Faits en bref", "Fakta": what follows restates earlier aid
         if _is_headline(st) and not (list_ctx and i - list_ctx[1] <= 8):
             continue
         if len(norm[i]) > 20 and norm[i] in "\n".join(norm[i + 1 : i + 4]):  # no norm holds a newline

@@ -211,6 +211,8 @@ def _compile(lang: str) -> Lexicon:
         lex.w[key] = _gated(lex, _words(words.get(key, [])), words.get(key, []))
     for key in ("umbrella", "heads", "list_words", "coord", "glue", "for_words", "package_glue"):
         lex.w[key] = _words(words.get(key, []))
+    # a section heading after which a release restates earlier aid ("Quick facts", "Faits en bref", "Fakta")
+    lex.w["facts_heading"] = re.compile(r"[\W_]*" + _alt(words.get("facts_heading", [])) + r"[\s:.]*\Z", re.IGNORECASE)
     lex.w["anaphora"] = re.compile(r"^[\W_]*" + _alt(words.get("anaphora", [])) + r"(?![\w])")
     lex.w["component"] = re.compile(r"^[\W_]*" + _alt(words.get("component", [])))
     # "these tanks", "these combat-ready tanks": up to two words between the demonstrative and the item
