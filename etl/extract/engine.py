@@ -355,17 +355,18 @@ def _kind_of(category: str) -> str:
     return group if group in ("humanitarian", "financial") else "military"
 
 
-def _money_kind(st: str, cs: int, ce: int, m: nums.Money, cats: list[str], lex: lx.Lexicon) -> str:
-    """What the words around an amount (else the clause's items) say it pays for."""
+def _total_category(st: str, cs: int, ce: int, m: nums.Money, cats: list[str], lex: lx.Lexicon) -> str:
+    """The category of an amount's total row: what the clause's items and the words around the amount
+    say it pays for (military unless humanitarian or financial)."""
     ws, we = max(cs, m.start - 80), min(ce, m.end + 80)
-    if lex.w["military_cues"].search(st, ws, we):
-        return "military"
-    if lex.w["humanitarian_cues"].search(st, ws, we):
+    if any(lx.common()["groups"][c] in ("lethal", "non_lethal") for c in cats) \
+            or lex.w["military_cues"].search(st, ws, we):
+        return "other_military"
+    if lex.w["humanitarian_cues"].search(st, ws, we) or "humanitarian" in cats:
         return "humanitarian"
-    if lex.w["financial_cues"].search(st, ws, we):
+    if lex.w["financial_cues"].search(st, ws, we) or "financial" in cats:
         return "financial"
-    kinds = {_kind_of(c) for c in cats}
-    return kinds.pop() if len(kinds) == 1 else "military"
+    return "other_military"
 
 
 def _group_ref(st: str, cs: int, ce: int, lex: lx.Lexicon, topic: tuple[list[str], int] | None,
@@ -743,7 +744,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             if money and not is_component and any(
                     r.total and r.donor in donors and i - r.sent_index <= RECENT + 2 and r.value and money[0].value < r.value
                     and (r.currency == nums.resolve_currency(money[0].currency, r.donor))
-                    and _kind_of(r.category) == _money_kind(st, cs, ce, money[0], cats, lex) for r in rows):
+                    and _kind_of(r.category) == _kind_of(_total_category(st, cs, ce, money[0], cats, lex)) for r in rows):
                 is_component = True  # "About £350m will be provided by the UK" after the £450m package: a part
                 # (but not "also £18 million in humanitarian funding" after a military package)
             if money and not is_component:
@@ -776,17 +777,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     new_rows[0].value = m.value
                     new_rows[0].currency = nums.resolve_currency(m.currency, donors[0])
                 elif pkg or items or trig:
-                    lethal = any(lx.common()["groups"][c] in ("lethal", "non_lethal") for c in cats)
-                    # the words around the amount say what it is for, not the whole clause
-                    ws, we = max(cs, m.start - 80), min(ce, m.end + 80)
-                    if lethal or lex.w["military_cues"].search(st, ws, we):
-                        cat = "other_military"
-                    elif lex.w["humanitarian_cues"].search(st, ws, we) or "humanitarian" in cats:
-                        cat = "humanitarian"
-                    elif lex.w["financial_cues"].search(st, ws, we) or "financial" in cats:
-                        cat = "financial"
-                    else:
-                        cat = "other_military"
+                    cat = _total_category(st, cs, ce, m, cats, lex)  # the words around the amount, not the clause
                     name = _package_name(st, cs, ce, m, lex)
                     if multi or not cats:
                         new_rows = [r for r in new_rows if r.category != cat or cat == "other_military"]
