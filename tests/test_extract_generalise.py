@@ -490,3 +490,22 @@ def test_a_quick_facts_section_restates_earlier_aid():
                 "  • Le Canada a également fourni des obusiers M777 à l'Ukraine.", "fr", CA) == [("CAN", "tanks")]
     assert rows("Danmark donerer kampvogne til Ukraine.\n\nFakta\n\nDanmark har også doneret artilleri til Ukraine.",
                 "da", FMN) == [("DNK", "tanks")]
+
+
+# --- rules from held-out set 9b (29 Nov)
+
+
+def test_belgian_defence_calls_earlier_deliveries_and_running_totals():
+    from etl.extract import lexicon as lx
+
+    assert lx.publisher_donor("Belgian Defence (Defensie, mil.be)", "nl") == ("BEL", True)
+    assert lx.publisher_donor("Ministerie van Defensie (defensie.nl)", "nl") == ("NLD", True)
+    assert rows("Zelensky riep de Europese partners op om meer luchtverdedigingssystemen aan Oekraïne te leveren.",
+                "nl") == []
+    assert rows("De første Leopard 1A5-kampvogne, som Danmark har doneret, er i denne uge blevet leveret til Ukraine.",
+                "da") == []
+    assert rows("Nederland levert reserveonderdelen voor de eerder geleverde pantserhouwitsers aan Oekraïne.", "nl") == [
+        ("NLD", "logistics")]
+    assert rows("Nederland levert pantserhouwitsers aan Oekraïne.", "nl") == [("NLD", "artillery")]
+    assert rows("Selon le rapport, le montant total de l'aide militaire française à l'Ukraine s'élève à 3,8 milliards "
+                "d'euros.", "fr", "Ministère des Armées") == []
