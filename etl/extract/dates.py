@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Any
 
 from etl.extract import lexicon as lx
 
@@ -45,13 +46,14 @@ def _parse_abs(m: re.Match, lex: lx.Lexicon) -> dt.date | None:
     d = _dateparser(m.group(), lex.lang)
     if d:
         return d
-    g = m.groupdict()
+    g: dict[str, Any] = m.groupdict()
     try:
         if g.get("y3"):
             return dt.date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
         month = lex.months.get((g.get("m1") or g.get("m2") or "").lower().rstrip("."))
-        if month:
-            return dt.date(int(g.get("y1") or g.get("y2")), month, int(g.get("d1") or g.get("d2")))
+        year, day = g.get("y1") or g.get("y2"), g.get("d1") or g.get("d2")
+        if month and year and day:
+            return dt.date(int(year), month, int(day))
     except (TypeError, ValueError):
         return None
     return None

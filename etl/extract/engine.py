@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -264,7 +265,7 @@ def _coordinated(gap: str, lex: lx.Lexicon) -> bool:
 
 
 def _quantity(st: str, it: Item, cs: int, lex: lx.Lexicon, money: list[nums.Money],
-              items: list[Item] = ()) -> tuple[int | None, str | None]:
+              items: Sequence[Item] = ()) -> tuple[int | None, str | None]:
     lo = max(cs, it.start - 50)
     window_nums = nums.find_numbers(st, lex, lo, it.start)
     for n in reversed(window_nums):
@@ -335,8 +336,8 @@ def _find_donors(st: str, cs: int, ce: int, lex: lx.Lexicon, excluded: set[str],
         if codes and lex.ends["source_before"].search(before):
             continue  # "The Netherlands will buy tanks from the Czech Republic": the seller
         if _PLACE_BEFORE.search(before):  # "Ramstein, Germany", "Ramstein (Allemagne)"
-            prev_word = _PLACE_WORD.search(before).group(1)
-            if not lex.donor_re.fullmatch(prev_word):
+            pw = _PLACE_WORD.search(before)  # matches wherever _PLACE_BEFORE does
+            if pw is None or not lex.donor_re.fullmatch(pw.group(1)):
                 continue
         if code not in codes:
             codes.append(code)
@@ -550,8 +551,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
     pub_code, implicit = lx.publisher_donor(release.publisher, lang)
     published = release.published
     if published is None:
-        found = dates_mod.absolute_dates(text[:3000], lang)
-        published = found[0] if found else dt.date.today()
+        dated = dates_mod.absolute_dates(text[:3000], lang)
+        published = dated[0] if dated else dt.date.today()
 
     if not lex.recipient_re.search(text):
         return []  # a release that never names the recipient announces no aid to it
@@ -865,7 +866,7 @@ def _dedupe(rows: list[Row], lex: lx.Lexicon) -> list[Row]:
         if r.heading and (r.donor, r.category) in body:
             continue  # a title line restated by the text
         if r.total:
-            key = ("T", r.donor, r.value)
+            key: tuple = ("T", r.donor, r.value)
         else:
             named = _NAMED_TOKEN.findall(r.item)
             key = ("I", r.donor, r.category, named[0] if named else _norm(r.item))

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
-from re import _constants as sc
-from re import _parser as sp
+from re import _constants as sc  # type: ignore[attr-defined]  # re's parser: no stubs for it
+from re import _parser as sp  # type: ignore[attr-defined]
 
 _MIN_LENGTH = 0  # measured: with the trie even short word lists scan faster than the plain alternation
 _CATEGORIES = {sc.CATEGORY_WORD: r"\w", sc.CATEGORY_NOT_WORD: r"\W", sc.CATEGORY_DIGIT: r"\d",
@@ -206,8 +207,7 @@ def _atom(s: str) -> tuple[str, str, str, str] | None:
             atom, rest, kind = s[3 : end - 1], s[end:], "group"
         elif s.startswith(("(?=", "(?!", "(?<=", "(?<!")):
             return "zero", s[:end], "", s[end:]  # quantified assertions do not occur
-        elif _SCOPED.match(s):
-            m = _SCOPED.match(s)
+        elif (m := _SCOPED.match(s)) is not None:
             atom, rest, kind = s[:end], s[end:], "flags"
             if m.end() >= end:
                 return None
@@ -287,6 +287,7 @@ def _derive(s: str, ch: str, flags: int, depth: int = 0):
         if q not in ("", "?"):
             return WHOLE
         m = _SCOPED.match(atom)
+        assert m is not None  # kind "flags" is given to such atoms only
         add, sub = m.group(1), m.group(2) or ""
         if any(f not in _FLAG for f in add + sub):
             return WHOLE
@@ -327,7 +328,7 @@ class KindWords:
 
     __slots__ = ("rx", "pattern", "flags", "_kinds")
 
-    def __init__(self, rx: re.Pattern, kinds: dict[str, str]):
+    def __init__(self, rx: re.Pattern, kinds: dict[str | None, str]):
         self.rx, self.pattern, self.flags, self._kinds = rx, rx.pattern, rx.flags, kinds
 
     def _wrap(self, m: re.Match | None) -> KindMatch | None:
@@ -445,10 +446,9 @@ def _level(items: list[tuple[int, str]], flags: int, depth: int, wrap, top: bool
 
     for i, pat in items:
         inf = _info(pat, flags) if depth > 0 else None
-        ok = (inf is not None and not inf[2] and (top or not inf[1])
-              and all(_derived(pat, ch, flags) is not WHOLE for ch in inf[0]))
-        if ok:
-            run.append((i, pat, inf[0]))
+        firsts = inf[0] if inf is not None and not inf[2] and (top or not inf[1]) else None
+        if firsts is not None and all(_derived(pat, ch, flags) is not WHOLE for ch in firsts):
+            run.append((i, pat, firsts))
         else:
             flush()
             out.append(wrap(i, pat))
@@ -456,13 +456,13 @@ def _level(items: list[tuple[int, str]], flags: int, depth: int, wrap, top: bool
     return "|".join(out)
 
 
-def _trie(prefix: str, kinds: list[tuple[str | None, list[str]]], suffix: str,
-          flags: int) -> tuple[re.Pattern, dict[str, str]] | None:
+def _trie(prefix: str, kinds: Sequence[tuple[str | None, list[str]]], suffix: str,
+          flags: int) -> tuple[re.Pattern, dict[str | None, str]] | None:
     """The trie regex and its group name -> kind map, None when a term cannot be read."""
     alts = [(k, a) for k, al in kinds for a in al]
     if not alts:
         return None
-    names: dict[str, str] = {}
+    names: dict[str | None, str] = {}
 
     def wrap(i: int, body: str) -> str:
         kind = alts[i][0]

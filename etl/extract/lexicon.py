@@ -9,14 +9,33 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any, Protocol
 
 from etl import donors as donor_ref
 from etl.extract import fastre, prefilter
 
 SUPPORTED = ("en", "fr", "nl", "da")
+
+
+class Matcher(Protocol):
+    """What the engine asks of a compiled word list: an `re.Pattern`, or one standing in for it
+    (`prefilter.Gated`, `fastre.KindWords`) with the same methods and answers."""
+
+    @property
+    def pattern(self) -> Any: ...
+    @property
+    def flags(self) -> int: ...
+    def search(self, string: str, pos: int = ..., endpos: int = ...) -> Any: ...
+    def match(self, string: str, pos: int = ..., endpos: int = ...) -> Any: ...
+    def fullmatch(self, string: str, pos: int = ..., endpos: int = ...) -> Any: ...
+    def finditer(self, string: str, pos: int = ..., endpos: int = ...) -> Iterator[Any]: ...
+
+
+_NEVER = re.compile(r"(?!x)x")  # the placeholder of a pattern not built yet: matches nothing
 DEFAULT_LANGUAGE = "en"
 
 
@@ -63,10 +82,11 @@ def _by_first_char(term_lists: list[tuple[list[str], int]], entries: list) -> di
         for t in terms:
             inf = fastre.first_chars(t, flags)
             if inf is None:
-                acc = None
+                chars.append(None)  # a term that can start anywhere
                 break
             acc |= inf
-        chars.append(None if acc is None else frozenset(acc))
+        else:
+            chars.append(frozenset(acc))
     return {chr(c): [e for e, cs in zip(entries, chars, strict=True) if cs is None or chr(c) in cs]
             for c in range(128)}
 
@@ -83,36 +103,36 @@ class Lexicon:
     lang: str
     data: dict
     decimal_sep: str = "."
-    donor_re: re.Pattern | None = None
-    recipient_re: re.Pattern | None = None  # the recipient's names and adjectives ("Ukraine", "ukrainien")
+    donor_re: Matcher = _NEVER
+    recipient_re: Matcher = _NEVER  # the recipient's names and adjectives ("Ukraine", "ukrainien")
     donor_literal: dict[str, str] = field(default_factory=dict)
     donor_adjectives: list[tuple[re.Pattern, str]] = field(default_factory=list)
-    categories: list[tuple[str, re.Pattern, bool]] = field(default_factory=list)  # (code, regex, named)
+    categories: list[tuple[str, Matcher, bool]] = field(default_factory=list)  # (code, regex, named)
     categories_at: dict[str, list] = field(default_factory=dict)  # ASCII char -> the categories that can start there
-    item_starts: list[re.Pattern] = field(default_factory=list)  # all generic terms, all named systems
-    cues: list[tuple[str, str, re.Pattern]] = field(default_factory=list)  # (kind, scope, regex)
-    sentence_cue_re: re.Pattern | None = None  # all sentence-scope cues, group name = kind
-    forward_any_re: re.Pattern | None = None  # every forward-scope cue (a pre-check: matches iff one of them does)
-    w: dict[str, re.Pattern] = field(default_factory=dict)  # compiled word lists
-    ends: dict[str, re.Pattern] = field(default_factory=dict)  # "... <word>" at the end of a window
-    starts: dict[str, re.Pattern] = field(default_factory=dict)  # "<word> ..." at the start of a window
-    money_re: re.Pattern | None = None
-    number_re: re.Pattern | None = None
-    numword_re: re.Pattern | None = None
+    item_starts: list[Matcher] = field(default_factory=list)  # all generic terms, all named systems
+    cues: list[tuple[str, str, Matcher]] = field(default_factory=list)  # (kind, scope, regex)
+    sentence_cue_re: Matcher = _NEVER  # all sentence-scope cues, group name = kind
+    forward_any_re: Matcher = _NEVER  # every forward-scope cue (a pre-check: matches iff one of them does)
+    w: dict[str, Matcher] = field(default_factory=dict)  # compiled word lists
+    ends: dict[str, Matcher] = field(default_factory=dict)  # "... <word>" at the end of a window
+    starts: dict[str, Matcher] = field(default_factory=dict)  # "<word> ..." at the start of a window
+    money_re: Matcher = _NEVER
+    number_re: Matcher = _NEVER
+    numword_re: Matcher = _NEVER
     scales: list[tuple[re.Pattern, float]] = field(default_factory=list)
     currencies: list[tuple[re.Pattern, str]] = field(default_factory=list)
-    scale_any: re.Pattern | None = None  # matches iff one of `scales` does
-    currency_any: re.Pattern | None = None  # matches iff one of `currencies` does
+    scale_any: Matcher = _NEVER  # matches iff one of `scales` does
+    currency_any: Matcher = _NEVER  # matches iff one of `currencies` does
     donor_code_memo: dict[str, str | None] = field(default_factory=dict)  # donor_code's answers
-    derived: dict[str, object] = field(default_factory=dict)  # what the engine builds from the lists, once
+    derived: dict[str, Any] = field(default_factory=dict)  # what the engine builds from the lists, once
     literal_index: prefilter.LiteralIndex = field(default_factory=prefilter.LiteralIndex)  # gated lists' literals
     number_values: dict[str, int] = field(default_factory=dict)
     text2num: bool = False
     one_words: frozenset[str] = frozenset()
     weekday_res: list[re.Pattern] = field(default_factory=list)
     months: dict[str, int] = field(default_factory=dict)
-    abs_date_re: re.Pattern | None = None
-    day_month_re: re.Pattern | None = None
+    abs_date_re: Matcher = _NEVER
+    day_month_re: Matcher = _NEVER
     groups: dict[str, str] = field(default_factory=dict)
     merge_priority: list[str] = field(default_factory=list)
 

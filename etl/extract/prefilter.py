@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import sys
-from re import _constants as sc
-from re import _parser as sp
+from re import _constants as sc  # type: ignore[attr-defined]  # re's parser: no stubs for it
+from re import _parser as sp  # type: ignore[attr-defined]
 
 import ahocorasick
 
@@ -266,7 +266,8 @@ class LiteralIndex:
         for hit in hits:
             mask |= hit[1]
         # the first ends are looked up on demand (`_first`): most lists present are never searched
-        out = (text, mask, hits if len(folded) == len(text) else None, {})
+        out: tuple[str, int, list[tuple[int, int]] | None, dict[int, int]] = (
+            text, mask, hits if len(folded) == len(text) else None, {})
         self.last = out
         return out
 
