@@ -199,9 +199,20 @@ def timed_interleaved(
     return [(sum(b), sum(c)) for b, c in zip(best, counts, strict=True)]
 
 
+def engine_description(pkg) -> str:
+    """How the extraction modules run: compiled by mypyc at install time, or pure Python (and why)."""
+    state = getattr(pkg, "IMPLEMENTATION", "pure")
+    return {
+        "compiled": "compiled by mypyc at install (setup.py); the splitter of the baseline is pure Python either way",
+        "disabled": "pure Python (AIDTRACKER_PURE_PYTHON is set)",
+        "stale": "pure Python (the compiled modules are out of date: pip install -e .)",
+    }.get(state, "pure Python (not compiled at install)")
+
+
 def run(
     n: int = 2000, seed: int = 7, corpus: Path | None = None, repeat: int = 1, html: bool = False
 ) -> dict:
+    import etl.extract
     from etl.extract import extract
     from etl.parse import read_release_file
 
@@ -235,6 +246,7 @@ def run(
         "languages": {lang: len(v) for lang, v in sorted(pools.items())},
         "megabytes": round(size / 1e6, 2),
         "splitter": splitter_name,
+        "engine": engine_description(etl.extract),
         "read_releases_per_s": round(n / t_read, 1),
         "baseline_releases_per_s": round(n / t_base, 1),
         "extract_releases_per_s": round(n / t_full, 1),
@@ -274,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"        sentence pools {res['languages']}, seed {res['seed']}")
         print(f"sentence splitter (baseline): {res['splitter']}")
+        print(f"extraction engine: {res['engine']}")
         print(f"read only            {res['read_releases_per_s']:>9.1f} releases/s")
         print(
             f"(a) read + split     {res['baseline_releases_per_s']:>9.1f} releases/s  ({res['sentences']} sentences)"
