@@ -191,3 +191,37 @@ def test_searcher_random_terms_and_text(terms, text, ignorecase):
     for p in range(len(text)):
         ps, fs = plain.search(text, p), fast.search(text, p)
         assert (ps and ps.span()) == (fs and fs.span())
+
+
+def _plain_numwords(lex) -> re.Pattern:
+    w = "(?:" + "|".join(lx._sorted_alts(lex.data["numbers"].get("words", []))) + ")"
+    return re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("lang", lx.SUPPORTED)
+def test_number_words_match_like_the_plain_regex(lang):
+    """The number-word pattern starts with literal heads and looks behind them: same matches as the
+    lookbehind in front, so `re` skips the positions no number word can start at."""
+    lex = lx.get(lang)
+    rx = getattr(lex.numword_re, "rx", lex.numword_re)
+    assert re.match(r"\(\?:[A-Za-z]\(\?<!", rx.pattern), rx.pattern[:40]  # a literal head, then the lookbehind
+    texts = SENTENCES + [EXOTIC, "twenty-two, vingt-et-un, to-tre, twee en twintig, xone -one one- ONE \u212aone",
+                         "ſeven ſix deuxième cinq-cents tusind-og-fem"]
+    _assert_same(_plain_numwords(lex), lex.numword_re, texts)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["ai", "aid", "s?end", "(?:se|kno)nt", "[Kk]it", "-led", "ſo", "et", "no(?:t|n)",
+                                 "Facilit[ée]", "one", "ten"]), min_size=1, max_size=8, unique=True),
+       st.text(_ALPHABET, max_size=60), st.booleans())
+def test_headed_with_a_lookbehind_after_the_head(terms, text, ignorecase):
+    flags = re.IGNORECASE if ignorecase else 0
+    plain = re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w])", flags)
+    src = fastre.headed(terms, flags, r"(?<![\w-].)")
+    if src is None:  # a term starting with a class it cannot read: nothing to compare
+        return
+    fast = re.compile(src + r"(?![\w])", flags & ~re.IGNORECASE)
+    assert _spans(fast, text) == _spans(plain, text)
+    for p in range(len(text)):
+        ps, fs = plain.search(text, p), fast.search(text, p)
+        assert (ps and ps.span()) == (fs and fs.span())

@@ -501,29 +501,49 @@ def alternation(alts: list[str], flags: int = 0) -> str:
         return plain
 
 
-def searcher(alts: list[str], flags: int = 0) -> re.Pattern:
-    """`re.compile("(?:" + "|".join(alts) + ")", flags)` for searching, with exactly its matches.
+def headed(alts: list[str], flags: int = 0, after_head: str = "") -> str | None:
+    r"""The source of `(?:alt1|alt2|...)` with a case-sensitive literal at the head of every top branch
+    (`e(?i:uropean ...)|E(?i:uropean ...)|f...`), `after_head` written right after each head, to be
+    compiled without re.IGNORECASE (the branches carry it); None when a term has groups or may start
+    with a character outside ASCII (and İ ı ſ K).
 
-    With no lookbehind in front, `re` would enter the alternation at every position. Here every top
-    branch starts with one case-sensitive literal (`e(?i:uropean ...)|E(?i:uropean ...)|f...`), so `re`
-    knows the set of first characters and skips every other position at C speed. Needs every term to
-    start with a known ASCII character (or İ ı ſ K); otherwise the trie of `alternation`, else plain."""
-    plain = re.compile("(?:" + "|".join(alts) + ")" if alts else "(?!x)x", flags)
-    if not alts or plain.groups:
-        return plain
+    `re` knows such a pattern's first characters and skips every other position at C speed. A
+    zero-width `after_head` that only looks behind (`(?<![\w-].)`: the character before the head) keeps
+    the matches of the same assertion put before the alternation, where it would make `re` enter the
+    alternation at every position."""
+    if not alts or re.compile("(?:" + "|".join(alts) + ")", flags).groups:
+        return None
     infos = []
     for i, pat in enumerate(alts):
         inf = _info(pat, flags)
         if inf is None or inf[1] or inf[2] or any(_derived(pat, ch, flags) is WHOLE for ch in inf[0]):
-            return re.compile(alternation(alts, flags), flags)
+            return None
         infos.append((i, pat, inf[0]))
     scope = "(?i:" if flags & re.IGNORECASE else "(?:"
     out = []
     for ch in _EXT:  # disjoint heads: at a position one branch at most, the terms in order inside it
         key = [(i, d) for i, pat, chars in infos if ch in chars for d in (_derived(pat, ch, flags),) if d is not None]
         if key:
-            out.append(re.escape(ch) + scope + _level(key, flags, _DEPTH - 1, lambda _i, b: b, False) + ")")
+            out.append(re.escape(ch) + after_head + scope + _level(key, flags, _DEPTH - 1, lambda _i, b: b, False) + ")")
+    src = "(?:" + "|".join(out) + ")"
     try:
-        return re.compile("(?:" + "|".join(out) + ")", flags & ~re.IGNORECASE)
+        re.compile(src, flags & ~re.IGNORECASE)
     except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    return src
+
+
+def searcher(alts: list[str], flags: int = 0) -> re.Pattern:
+    """`re.compile("(?:" + "|".join(alts) + ")", flags)` for searching, with exactly its matches.
+
+    With no lookbehind in front, `re` would enter the alternation at every position. Here every top
+    branch starts with one case-sensitive literal (`headed`), so `re` knows the set of first characters
+    and skips every other position at C speed. Needs every term to start with a known ASCII character
+    (or İ ı ſ K); otherwise the trie of `alternation`, else plain."""
+    plain = re.compile("(?:" + "|".join(alts) + ")" if alts else "(?!x)x", flags)
+    if not alts or plain.groups:
+        return plain
+    src = headed(alts, flags)
+    if src is None:
         return re.compile(alternation(alts, flags), flags)
+    return re.compile(src, flags & ~re.IGNORECASE)

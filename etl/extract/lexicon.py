@@ -67,10 +67,11 @@ def _words(patterns, flags=re.IGNORECASE) -> re.Pattern:
     return fastre.words(r"(?<![\w])", _sorted_alts(patterns), r"(?![\w])", flags)
 
 
-def _gated(lex: Lexicon, rx, terms: list[str], match: bool = False):
+def _gated(lex: Lexicon, rx, terms: list[str], match: bool = False, flags: int | None = None):
     """`rx`, built from `terms`, behind the lexicon's literal gate (prefilter.py): not scanned over a sentence
-    that holds none of the terms' required literals. For the lists scanned over whole sentences."""
-    return prefilter.gate(lex.literal_index, rx, terms, rx.flags, match)
+    that holds none of the terms' required literals. For the lists scanned over whole sentences. `flags`:
+    the terms' flags when they are not the pattern's."""
+    return prefilter.gate(lex.literal_index, rx, terms, rx.flags if flags is None else flags, match)
 
 
 def _by_first_char(term_lists: list[tuple[list[str], int]], entries: list) -> dict[str, list]:
@@ -313,8 +314,12 @@ def _compile_numbers(lex: Lexicon, num: dict) -> None:
     lex.text2num = bool(num.get("text2num", False))
     lex.number_values = {k.lower(): int(v) for k, v in num.get("values", {}).items()}
     w = fastre.alternation(_sorted_alts(words), re.IGNORECASE)  # _alt(words), scanned as a trie
-    lex.numword_re = _gated(lex, re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])",
-                                            re.IGNORECASE), words)
+    # (?<![\w-])<w>(?:[- ](?:et[- ])?<w>)*(?![\w-]), its first word literal-headed (the lookbehind right
+    # after the head: re then enters the pattern only at the words' first letters)
+    head = fastre.headed(_sorted_alts(words), re.IGNORECASE, r"(?<![\w-].)")
+    numword = (re.compile(head + r"(?i:(?:[- ](?:et[- ])?" + w + r")*)(?![\w-])") if head is not None else
+               re.compile(r"(?<![\w-])" + w + r"(?:[- ](?:et[- ])?" + w + r")*(?![\w-])", re.IGNORECASE))
+    lex.numword_re = _gated(lex, numword, words, flags=re.IGNORECASE)
     # short lower-case scales ("m", "bn") only attached ("$200m"); short capitals ("M", "Md") also after a
     # space ("50 M€"); words after a space or a hyphen ("$500-million")
     def scale_re(k: str) -> re.Pattern:
