@@ -19,12 +19,17 @@ both sides alike. It prints releases/s for both and the slowdown ratio (b)/(a) i
 
 The sentence splitter of the baseline is the extraction package's own when it has one (the
 output says which), else a simple regular-expression splitter.
+
+The extraction engine is compiled by mypyc at `pip install` (setup.py); the output says whether the
+compiled or the pure-Python engine ran, and from where: this tree's (compiled in place by
+`pip install -e .`), or an installed copy compiled from exactly this tree's sources (`pip install .`).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import importlib
 import json
 import random
@@ -36,7 +41,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
+
+
+def installed_engine_is_this_trees() -> bool:
+    """True when an installed aidtracker (a plain `pip install .`, which compiles into site-packages and
+    not into this tree) holds an engine compiled from exactly this tree's sources: the benchmark then
+    imports that one, else this tree's (compiled in place by `pip install -e .`, or pure Python)."""
+    if (ROOT / "etl" / "extract" / "_compiled.json").exists():
+        return False  # this tree has its own build
+    try:
+        from importlib.metadata import distribution
+
+        manifest = Path(str(distribution("aidtracker").locate_file("etl/extract/_compiled.json")))
+        hashes = json.loads(manifest.read_text(encoding="utf-8"))
+        tree = ROOT / "etl" / "extract"
+        return bool(hashes) and all(
+            hashlib.sha256((tree / name).read_bytes()).hexdigest() == h for name, h in hashes.items()
+        )
+    except Exception:  # not installed, an editable install, a file missing: this tree's code
+        return False
+
+
+if str(ROOT) not in sys.path and not installed_engine_is_this_trees():
     sys.path.insert(0, str(ROOT))
 
 BAR_RELEASES_PER_S = 200.0
@@ -206,7 +232,7 @@ def engine_description(pkg) -> str:
         "compiled": "compiled by mypyc at install (setup.py); the splitter of the baseline is pure Python either way",
         "disabled": "pure Python (AIDTRACKER_PURE_PYTHON is set)",
         "stale": "pure Python (the compiled modules are out of date: pip install -e .)",
-    }.get(state, "pure Python (not compiled at install)")
+    }.get(state, "pure Python (not compiled: `pip install -e .` compiles it in this tree; issue 3's bars are for the compiled engine)")
 
 
 def run(
@@ -247,6 +273,7 @@ def run(
         "megabytes": round(size / 1e6, 2),
         "splitter": splitter_name,
         "engine": engine_description(etl.extract),
+        "etl": str(Path(etl.extract.__file__).parent),
         "read_releases_per_s": round(n / t_read, 1),
         "baseline_releases_per_s": round(n / t_base, 1),
         "extract_releases_per_s": round(n / t_full, 1),
@@ -287,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"        sentence pools {res['languages']}, seed {res['seed']}")
         print(f"sentence splitter (baseline): {res['splitter']}")
         print(f"extraction engine: {res['engine']}")
+        print(f"                   from {res['etl']}")
         print(f"read only            {res['read_releases_per_s']:>9.1f} releases/s")
         print(
             f"(a) read + split     {res['baseline_releases_per_s']:>9.1f} releases/s  ({res['sentences']} sentences)"
