@@ -159,3 +159,15 @@ def test_compiled_and_pure_python_give_the_same_rows(tmp_path):
         outs[mode] = run.stdout.splitlines()
     assert len(outs["compiled"]) > 1000  # the synthetic releases announce plenty
     assert outs["compiled"] == outs["pure"]
+
+
+def test_setup_compiles_the_modules_the_package_checks():
+    """setup.py cannot import the package at build time: its list and manifest name are kept equal here."""
+    import ast
+
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    consts = {t.id: ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+              for t in n.targets if isinstance(t, ast.Name) and t.id in ("ACCELERATED", "MANIFEST", "PACKAGE")}
+    assert consts["ACCELERATED"] == ACCELERATED
+    assert consts["MANIFEST"] == "_compiled.json"
+    assert consts["PACKAGE"] == "etl/extract"

@@ -60,7 +60,7 @@ class _SourceFirst(importlib.abc.MetaPathFinder):
     def __init__(self, folder: Path):
         self.names = {f"{__name__}.{m}": folder / f"{m}.py" for m in ACCELERATED}
 
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - importlib's protocol
+    def find_spec(self, fullname, path=None, target=None):
         src = self.names.get(fullname)
         return importlib.util.spec_from_file_location(fullname, src) if src is not None else None
 
