@@ -68,6 +68,12 @@ class MypycBuildExt(build_ext):
             super().run()
         except (Exception, SystemExit) as exc:  # no compiler, no Python headers
             _not_compiled(exc)
+            # nothing of an earlier build may ship with these sources (pip builds in ./build)
+            for ext in self.extensions:
+                Path(self.get_ext_fullpath(ext.name)).unlink(missing_ok=True)
+            (Path(self.build_lib) / PACKAGE / MANIFEST).unlink(missing_ok=True)
+            if self.inplace:
+                (ROOT / PACKAGE / MANIFEST).unlink(missing_ok=True)
             self.extensions = []
             return
         manifest = json.dumps(source_hashes(ROOT / PACKAGE), indent=1, sort_keys=True)
