@@ -38,7 +38,7 @@ MAX_BYTES_ENV = "AIDTRACKER_MAX_RELEASE_BYTES"
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 HEADER_KEYS = ("source_url", "publisher", "language", "published")
-SUPPORTED_LANGUAGES = ("en", "fr", "nl", "da", "de")
+SUPPORTED_LANGUAGES = ("en", "fr", "nl", "da", "de", "sv")
 
 # trafilatura and htmldate log to stderr through logging's last-resort handler otherwise:
 # `aidtracker extract` promises one line per bad file and nothing else.
@@ -379,6 +379,7 @@ _ISO639_2 = {
     "dan": "da",
     "deu": "de",
     "ger": "de",
+    "swe": "sv",
 }
 
 
@@ -732,13 +733,17 @@ STOPWORDS: Mapping[str, frozenset[str]] = {
         "der die das und ist nicht ein eine zu den von mit sich des auf für im dem auch es "
         "werden wird wurde hat sind bei aus nach einer".split()
     ),
+    "sv": frozenset(
+        "och att är till av inte ett för också från ska sig men så var även när eller bara "
+        "detta denna dessa enligt mot under".split()
+    ),
 }
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 LANGUAGE_SAMPLE_CHARS = 20000
 
 
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the language the text is in (en/fr/nl/da/de), None when unclear.
+    """ISO 639-1 code of the language the text is in (en/fr/nl/da/de/sv), None when unclear.
 
     Counts the commonest function words of each language over the first 20,000 characters;
     the winner needs at least 3 hits and a clear lead over the runner-up.
