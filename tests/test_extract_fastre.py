@@ -204,7 +204,10 @@ def test_number_words_match_like_the_plain_regex(lang):
     lookbehind in front, so `re` skips the positions no number word can start at."""
     lex = lx.get(lang)
     rx = getattr(lex.numword_re, "rx", lex.numword_re)
-    assert re.match(r"\(\?:[A-Za-z]\(\?<!", rx.pattern), rx.pattern[:40]  # a literal head, then the lookbehind
+    if all(w[:1].isascii() for w in lex.data["numbers"].get("words", [])):
+        assert re.match(r"\(\?:[A-Za-z]\(\?<!", rx.pattern), rx.pattern[:40]  # a literal head, then the lookbehind
+    else:  # a word starting outside ASCII (Swedish "åtta"): no literal heads, the plain lookbehind in front
+        assert rx.pattern.startswith(r"(?<![\w-])"), rx.pattern[:40]
     texts = SENTENCES + [EXOTIC, "twenty-two, vingt-et-un, to-tre, twee en twintig, xone -one one- ONE \u212aone",
                          "ſeven ſix deuxième cinq-cents tusind-og-fem"]
     _assert_same(_plain_numwords(lex), lex.numword_re, texts)
