@@ -38,6 +38,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 
 from db.models import Announcement as AnnouncementRow
 from db.models import Category, Donor, FetchState, Release
+from etl.extract.status import STATUSES
 from etl.money import to_eur_usd
 from etl.pledge import Mention, assign_keys
 from etl.types import Announcement, ReleaseText
@@ -401,7 +402,7 @@ class Loader:
         their key: the release's own old rows are candidates of the rule."""
         rows, skipped = self._rows(found, release)
         cols = ("donor_code", "recipient_code", "category_code", "item", "quantity", "value", "currency",
-                "date", "evidence", "evidence_start", "evidence_end", "confidence")  # fmt: skip
+                "date", "evidence", "evidence_start", "evidence_end", "confidence", "status")  # fmt: skip
         self._pending = ([], [])
         with self.engine.begin() as conn:
             old = conn.execute(select(*(getattr(_A, c) for c in cols)).where(_A.release_id == rid)).all()
@@ -481,6 +482,7 @@ class Loader:
                     evidence_end=a.evidence_end,
                     confidence=confidence,
                     pledge_key="",
+                    status=a.status if a.status in STATUSES else "unknown",
                 )
             )
         return rows, skipped
