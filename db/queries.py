@@ -34,6 +34,7 @@ from db.rollups import (  # the tables the rollups are built from and into, one 
     A,
     P,
     R,
+    counted_condition,
     current_release_condition,
     month_expr,
     ranked_mentions,
@@ -317,7 +318,7 @@ def base_conditions(f: Filters, fresh: bool = True, joined: bool = True, date_or
     alone (`joined=False`: the release conditions become a correlated EXISTS). `date_order`
     keeps SQLite from using the donor and category indexes (`col || ''` is not indexed), so that
     for a dense selection it walks the date index in order and stops after one page."""
-    cond = [current_release_condition() if joined else release_exists(f)]
+    cond = [current_release_condition() if joined else release_exists(f), counted_condition()]
     donor, category = A.c.donor_code, A.c.category_code
     if date_order:
         donor, category = donor.concat(""), category.concat("")

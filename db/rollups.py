@@ -65,6 +65,11 @@ def current_release_condition():
     return and_(R.c.is_current == true(), R.c.status == "ok")
 
 
+def counted_condition():
+    """Announcements that count: all but those an analyst rejected (issue 15, db.review)."""
+    return A.c.review_state != "rejected"
+
+
 def ranked_mentions():
     """Announcements of current releases, numbered within their pledge (1 = first mention)."""
     return (
@@ -75,7 +80,7 @@ def ranked_mentions():
             func.count().over(partition_by=A.c.pledge_key).label("n"),
         )
         .select_from(A.join(R, R.c.id == A.c.release_id))
-        .where(current_release_condition())
+        .where(current_release_condition(), counted_condition())
         .subquery("ranked")
     )
 
@@ -131,7 +136,7 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             func.sum(case((is_first, A.c.value_eur))),
         )
         .select_from(A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id))
-        .where(current_release_condition())
+        .where(current_release_condition(), counted_condition())
         .group_by(month, A.c.donor_code, A.c.category_code, R.c.publisher, R.c.language, bucket)
     )
     measures = ["mentions", "pledges", "value_eur_mentions", "value_eur_pledges"]
@@ -197,7 +202,7 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             .select_from(
                 A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id)
             )
-            .where(current_release_condition())
+            .where(current_release_condition(), counted_condition())
             .group_by(A.c.release_id, month, A.c.donor_code, R.c.publisher, R.c.language),
         )
     )
@@ -205,7 +210,7 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
     releases = conn.execute(
         select(func.count(func.distinct(A.c.release_id)))
         .select_from(A.join(R, R.c.id == A.c.release_id))
-        .where(current_release_condition())
+        .where(current_release_condition(), counted_condition())
     ).scalar_one()
     releases_pledges = conn.execute(
         select(func.count(func.distinct(A.c.release_id))).select_from(
