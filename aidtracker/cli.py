@@ -136,5 +136,13 @@ def current() -> None:
         raise _db_error(exc) from exc
 
 
+def _register_issue15() -> None:
+    from aidtracker.user_cli import user
+
+    main.add_command(user)
+
+
+_register_issue15()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -316,3 +316,11 @@ class Review(Base):
     __table_args__ = (
         CheckConstraint("action IN ('confirm', 'reject', 'correct', 'add', 'reanchor')", name="action"),
     )
+
+
+class AppSecret(Base):
+    """Secrets the app makes itself, shared by every worker: the session signing key."""
+
+    __tablename__ = "app_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))

@@ -313,12 +313,16 @@ def release_exists(f: Filters):
     return select(R.c.id).where(*cond).exists()
 
 
-def base_conditions(f: Filters, fresh: bool = True, joined: bool = True, date_order: bool = False) -> list:
+def base_conditions(
+    f: Filters, fresh: bool = True, joined: bool = True, date_order: bool = False, counted: bool = True
+) -> list:
     """WHERE conditions over announcements (A) joined to releases (R), or over announcements
     alone (`joined=False`: the release conditions become a correlated EXISTS). `date_order`
     keeps SQLite from using the donor and category indexes (`col || ''` is not indexed), so that
     for a dense selection it walks the date index in order and stops after one page."""
-    cond = [current_release_condition() if joined else release_exists(f), counted_condition()]
+    cond = [current_release_condition() if joined else release_exists(f)]
+    if counted:  # rejected rows never count (issue 15); the review queue lists them too
+        cond.append(counted_condition())
     donor, category = A.c.donor_code, A.c.category_code
     if date_order:
         donor, category = donor.concat(""), category.concat("")

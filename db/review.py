@@ -458,3 +458,101 @@ def review_counts(conn: Connection) -> dict[str, int]:
         ).scalar_one()
     )
     return out
+
+
+# --- the review queue --------------------------------------------------------------------------
+
+QUEUE_STATES = ("unreviewed", "flagged", "confirmed", "corrected", "rejected", "all")
+QUEUE_COLUMNS = (
+    "id", "confidence", "review_state", "review_flag", "date", "donor_code", "category_code", "item",
+    "quantity", "value", "currency", "status", "evidence",
+)  # fmt: skip
+
+
+def queue_conditions(f, state: str, dialect: str, dense: bool = True) -> list:
+    """WHERE conditions of the review queue: the main view's filters over every mention (a review
+    looks at rows, not pledges), plus the review state. `dense` keeps SQLite on the queue index
+    (confidence order) instead of the donor or category index."""
+    from dataclasses import replace
+
+    from db.queries import base_conditions
+
+    cond = base_conditions(
+        replace(f, mentions=True), joined=False, counted=False, date_order=dense and dialect == "sqlite"
+    )
+    if state == "flagged":
+        cond.append(A.c.review_flag.is_not(None))
+    elif state in REVIEW_STATES:
+        cond.append(A.c.review_state == state)
+    return cond
+
+
+def queue_page(conn: Connection, f, state: str = "unreviewed", start: int = 0, end: int = 50) -> tuple[list[dict], int | None]:
+    """Rows start..end of the queue, lowest confidence first (then oldest id), and the number of
+    rows when this page is the last one (None: more follow; the grid then offers the next page).
+    Walks `ix_announcements_review_queue` and stops after one page."""
+    state = state if state in QUEUE_STATES else "unreviewed"
+    start = max(0, int(start))
+    end = max(start + 1, min(int(end), start + 500))
+    dense = True
+    if f.donors or f.categories or f.groups or f.publishers or f.languages:
+        # a selection of less than about 1 row in 500: let the planner start from its index
+        from dataclasses import replace
+
+        from db.queries import DENSE_SHARE, RS, aggregate
+
+        n_all = conn.execute(select(RS.c.announcements)).scalar() or 0
+        try:
+            n = aggregate(conn, replace(f, mentions=True), ())[0]["n"]
+        except RuntimeError:
+            n = n_all
+        dense = n >= DENSE_SHARE * n_all
+    cond = queue_conditions(f, state, conn.dialect.name, dense)
+    order = (A.c.confidence, A.c.id)  # with review_state = :state, the queue index gives this order
+    ids = (
+        conn.execute(select(A.c.id).where(*cond).order_by(*order).offset(start).limit(end - start + 1))
+        .scalars()
+        .all()
+    )
+    more = len(ids) > end - start
+    ids = ids[: end - start]
+    rows = []
+    if ids:
+        cols = [A.c[c] for c in QUEUE_COLUMNS]
+        found = {r["id"]: dict(r) for r in conn.execute(select(*cols).where(A.c.id.in_(ids))).mappings()}
+        for i in ids:
+            rec = found[i]
+            rec["date"] = rec["date"].isoformat() if rec["date"] else None
+            rows.append(rec)
+    return rows, (None if more else start + len(rows))
+
+
+def detail(conn: Connection, ann_id: int) -> dict | None:
+    """One row for the review panel: its fields, its release (source link, publisher, language),
+    its evidence paragraph as text segments, the release's sentences (for adding a missing row)
+    and its review history."""
+    from etl.extract.segment import split_sentences
+
+    row = get_row(conn, ann_id)
+    if row is None:
+        return None
+    rel = conn.execute(
+        select(R.c.id, R.c.source, R.c.canonical_url, R.c.publisher, R.c.language, R.c.title, R.c.raw_text,
+               R.c.is_current).where(R.c.id == row["release_id"])  # fmt: skip
+    ).one()
+    text = rel.raw_text or ""
+    row["date"] = row["date"].isoformat() if row["date"] else None
+    return {
+        "row": row,
+        "release": {
+            "id": rel.id,
+            "source": rel.source,
+            "url": rel.canonical_url or rel.source,
+            "publisher": rel.publisher,
+            "language": rel.language,
+            "title": rel.title,
+        },
+        "paragraph": release_paragraph(text, row["evidence_start"], row["evidence_end"], row["evidence"]),
+        "sentences": [(s, e, text[s:e]) for s, e in split_sentences(text)][:2000],
+        "history": history(conn, ann_id),
+    }

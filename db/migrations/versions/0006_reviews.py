@@ -5,7 +5,8 @@
   added is `corrected`); `review_flag`: why a reviewed row needs a look (`evidence_missing`: a
   new version of its release no longer contains its evidence sentence);
 - `users`: who may edit (viewer, reviewer, admin), with a password hash;
-- `reviews`: every review action: who, when, what, the fields before and after, a note.
+- `reviews`: every review action: who, when, what, the fields before and after, a note;
+- `app_secrets`: the dashboard's session signing key, shared by every worker (dashboard.auth).
 
 Revision ID: 0006
 Revises: 0005
@@ -76,9 +77,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_reviews"),
     )
     op.create_index("ix_reviews_announcement_id", "reviews", ["announcement_id"])
+    op.create_table(
+        "app_secrets",
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("value", sa.String(255), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_app_secrets"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("app_secrets")
     op.drop_index("ix_reviews_announcement_id", table_name="reviews")
     op.drop_table("reviews")
     op.drop_table("users")
