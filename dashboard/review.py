@@ -115,18 +115,31 @@ def queue_view(data: Data, search: str | None, req: dict | None) -> dict:
     return out
 
 
-def detail_view(data: Data, ann_id: Any, can_edit: bool) -> tuple:
-    """(panel children, editor field values..., release id, sentence options)."""
-    empty = (html.P("Select a row (j / k to move, c confirm, x reject).", className="hint"),
-             *([None] * len(FIELDS)), None, None, [])  # fmt: skip
+def _detail(data: Data, ann_id: Any) -> dict | None:
     try:
         ann_id = int(ann_id)
     except (TypeError, ValueError):
-        return empty
+        return None
     with data.engine.connect() as conn:
-        d = rv.detail(conn, ann_id)
+        return rv.detail(conn, ann_id)
+
+
+def editor_view(data: Data, ann_id: Any) -> tuple:
+    """The editor's field values, the release id and the release's sentences for one row."""
+    d = _detail(data, ann_id)
     if d is None:
-        return empty
+        return (*([None] * len(FIELDS)), None, [])
+    row = d["row"]
+    sentences = [{"label": (t if len(t) <= 160 else t[:157] + "…"), "value": f"{s}:{e}"}
+                 for s, e, t in d["sentences"]]  # fmt: skip
+    return (*[row[k] for k in FIELDS], d["release"]["id"], sentences)
+
+
+def detail_view(data: Data, ann_id: Any) -> list:
+    """The panel of one row: its release, paragraph with the evidence highlighted, fields, history."""
+    d = _detail(data, ann_id)
+    if d is None:
+        return [html.P("Select a row (j / k to move, c confirm, x reject).", className="hint")]
     row, rel = d["row"], d["release"]
     names = data.donor_names()
     facts = [
@@ -166,11 +179,7 @@ def detail_view(data: Data, ann_id: Any, can_edit: bool) -> tuple:
                 id="rv-history",
             )
         )
-    values = [row[k] for k in FIELDS]
-    sentences = [
-        {"label": (t if len(t) <= 160 else t[:157] + "…"), "value": f"{s}:{e}"} for s, e, t in d["sentences"]
-    ] if can_edit else []  # fmt: skip
-    return (panel, *values, rel["id"], sentences)
+    return panel
 
 
 # --- write endpoints ---------------------------------------------------------------------------------
@@ -238,6 +247,7 @@ def _editor_controls(data: Data) -> html.Div:
 
     return html.Div(
         [
+            dcc.Store(id="rv-release"),
             html.H3("Correct this row"),
             field("Donor", dcc.Dropdown(id="rv-f-donor_code", options=donors, clearable=False)),
             field("Category", dcc.Dropdown(id="rv-f-category_code", options=cats, clearable=False)),
@@ -299,7 +309,6 @@ def build_review_layout(data: Data) -> html.Div:
             dcc.Location(id="rv-url", refresh=False),
             dcc.Store(id="rv-csrf", data=csrf_token() if can_edit else None),
             dcc.Store(id="rv-selected"),
-            dcc.Store(id="rv-release"),
             dcc.Store(id="rv-result"),
             dcc.Store(id="rv-purge"),
             html.Header(
@@ -392,13 +401,22 @@ def create_review_app(server: Flask, data: Data, assets_folder: str) -> Dash:
     def selected(rows):
         return rows[0]["id"] if rows else no_update
 
-    outputs = [Output("rv-detail", "children")]
-    detail_outputs = [Output(f"rv-f-{k}", "value") for k in FIELDS] + [
-        Output("rv-release", "data"), Output("rv-sentence", "options")]  # fmt: skip
-
-    @app.callback(*outputs, *detail_outputs, Input("rv-selected", "data"), Input("rv-result", "data"))
+    @app.callback(Output("rv-detail", "children"), Input("rv-selected", "data"), Input("rv-result", "data"))
     def show(ann_id, result):
-        return detail_view(data, ann_id, editor() is not None)
+        return detail_view(data, ann_id)
+
+    # only in an editor's page (a viewer's has none of these outputs, so it never runs there)
+    @app.callback(
+        *[Output(f"rv-f-{k}", "value") for k in FIELDS],
+        Output("rv-release", "data"),
+        Output("rv-sentence", "options"),
+        Input("rv-selected", "data"),
+        Input("rv-result", "data"),
+    )
+    def fill(ann_id, result):
+        if editor() is None:
+            return (*([no_update] * len(FIELDS)), no_update, no_update)
+        return editor_view(data, ann_id)
 
     app.clientside_callback(
         """function (result) {

@@ -715,7 +715,7 @@ def table_page(
 
 # CONTRACT.md's announcement fields (the JSON Lines of `aidtracker extract`), then what the
 # database adds for an analyst following a row to its source.
-EXPORT_FIELDS = (*ANNOUNCEMENT_FIELDS, "value_eur", "source_url", "publisher")
+EXPORT_FIELDS = (*ANNOUNCEMENT_FIELDS, "value_eur", "source_url", "publisher", "status", "review_state")
 
 
 def export_stmt(f: Filters, fresh: bool = True):
@@ -737,6 +737,8 @@ def export_stmt(f: Filters, fresh: bool = True):
             A.c.value_eur,
             func.coalesce(R.c.canonical_url, R.c.source).label("source_url"),
             R.c.publisher,
+            A.c.status,
+            A.c.review_state,
         )
         .select_from(_rows_from().join(RECIPIENT, RECIPIENT.c.code == A.c.recipient_code))
         .where(*base_conditions(f, fresh))
@@ -752,8 +754,8 @@ def iter_export(engine: Engine, f: Filters, chunk: int = 2000) -> Iterator[tuple
         for part in result.partitions():
             for r in part:
                 (release, donor, code, recip, recip_code, cat, item, qty, value, cur, date, ev, conf, eur,
-                 url, pub) = r  # fmt: skip
+                 url, pub, status, review) = r  # fmt: skip
                 yield (
                     release, donor, code, recip, recip_code, cat, CATEGORY_GROUP.get(cat, ""), item, qty,
-                    value, cur, date.isoformat() if date else None, ev, conf, eur, url, pub,
+                    value, cur, date.isoformat() if date else None, ev, conf, eur, url, pub, status, review,
                 )  # fmt: skip
