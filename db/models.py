@@ -324,3 +324,18 @@ class AppSecret(Base):
     __tablename__ = "app_secrets"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class RollupStatus(Base):
+    """Month x donor x category x status (issue 15): the chart split by status, kept by
+    `db.rollups.refresh_rollups` like the other rollups (db.status_rollup)."""
+
+    __tablename__ = "rollup_status"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    donor_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer)
+    pledges: Mapped[int] = mapped_column(Integer)
+    value_eur_mentions: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges: Mapped[float | None] = mapped_column(Float)

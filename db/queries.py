@@ -39,6 +39,7 @@ from db.rollups import (  # the tables the rollups are built from and into, one 
     month_expr,
     ranked_mentions,
 )
+from etl.extract.status import STATUSES
 from etl.types import ANNOUNCEMENT_FIELDS
 
 D = Donor.__table__
@@ -73,6 +74,7 @@ class Filters:
     q: str = ""
     min_conf: float = 0.0
     mentions: bool = False  # count every mention (default: each pledge once)
+    statuses: tuple[str, ...] = ()  # announced / delivered / in_delivery / unknown (issue 15)
     notices: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     # --- derived --------------------------------------------------------------------------
@@ -114,6 +116,8 @@ class Filters:
             out["min_conf"] = f"{self.min_conf:g}"
         if self.mentions:
             out["count"] = "mentions"
+        if self.statuses:
+            out["status"] = list(self.statuses)
         return out
 
     def to_query_string(self) -> str:
@@ -183,6 +187,7 @@ class Filters:
             "publisher",
         )
         languages = checked("language", [v.lower() for v in values("language")], _LANG.match, "language")
+        statuses = checked("status", [v.lower() for v in values("status")], lambda v: v in STATUSES, "status")
 
         def date(key: str) -> dt.date | None:
             raw = (params.get(key) or [""])[0].strip()
@@ -233,6 +238,7 @@ class Filters:
             q=q,
             min_conf=min_conf,
             mentions=count == "mentions",
+            statuses=statuses,
             notices=tuple(notices),
         )
 
@@ -272,7 +278,7 @@ def _aligned(f: Filters) -> bool:
 
 def plan(f: Filters, fresh: bool) -> str:
     """Which source answers aggregates for `f`: 'monthly', 'detail' or 'base'."""
-    if not fresh or f.q or not _aligned(f):
+    if not fresh or f.q or f.statuses or not _aligned(f):  # no rollup is split by status
         return "base"
     if abs(f.min_conf * 10 - round(f.min_conf * 10)) > 1e-9:
         return "base"
@@ -341,6 +347,8 @@ def base_conditions(
         cond.append(R.c.language.in_(f.languages))
     if f.min_conf:
         cond.append(A.c.confidence >= f.min_conf)
+    if f.statuses:
+        cond.append(A.c.status.in_(f.statuses))
     if f.q:
         for word in f.q.split()[:10]:
             pat = _like_pattern(word)
@@ -578,8 +586,9 @@ TABLE_COLUMNS = {
     "evidence": A.c.evidence,
     "confidence": A.c.confidence,
     "source_url": func.coalesce(R.c.canonical_url, R.c.source),
+    "status": A.c.status,
 }
-TEXT_COLUMNS = {"donor", "donor_code", "category", "item", "currency", "publisher", "language", "evidence"}
+TEXT_COLUMNS = {"donor", "donor_code", "category", "item", "currency", "publisher", "language", "evidence", "status"}
 NUMBER_COLUMNS = {"quantity", "value", "value_eur", "confidence"}
 
 

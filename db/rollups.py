@@ -110,6 +110,9 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             return False
     for table in (RS, RR, RM, RD, P):
         conn.execute(delete(table))
+    from db.status_rollup import clear_status_rollup, refresh_status_rollup
+
+    clear_status_rollup(conn)
 
     ranked = ranked_mentions()
     conn.execute(
@@ -206,6 +209,7 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             .group_by(A.c.release_id, month, A.c.donor_code, R.c.publisher, R.c.language),
         )
     )
+    refresh_status_rollup(conn)
     n, max_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id))).one()
     releases = conn.execute(
         select(func.count(func.distinct(A.c.release_id)))

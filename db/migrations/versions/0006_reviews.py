@@ -6,6 +6,7 @@
   new version of its release no longer contains its evidence sentence);
 - `users`: who may edit (viewer, reviewer, admin), with a password hash;
 - `reviews`: every review action: who, when, what, the fields before and after, a note;
+- `rollup_status`: month x donor x category x status, for the chart split by status;
 - `app_secrets`: the dashboard's session signing key, shared by every worker (dashboard.auth).
 
 Revision ID: 0006
@@ -78,6 +79,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_reviews_announcement_id", "reviews", ["announcement_id"])
     op.create_table(
+        "rollup_status",
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("donor_code", sa.String(8), nullable=False),
+        sa.Column("category_code", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("mentions", sa.Integer(), nullable=False),
+        sa.Column("pledges", sa.Integer(), nullable=False),
+        sa.Column("value_eur_mentions", sa.Float(), nullable=True),
+        sa.Column("value_eur_pledges", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("month", "donor_code", "category_code", "status", name="pk_rollup_status"),
+    )
+    op.create_table(
         "app_secrets",
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("value", sa.String(255), nullable=False),
@@ -87,6 +100,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("app_secrets")
+    op.drop_table("rollup_status")
     op.drop_index("ix_reviews_announcement_id", table_name="reviews")
     op.drop_table("reviews")
     op.drop_table("users")
