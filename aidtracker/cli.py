@@ -137,9 +137,10 @@ def current() -> None:
 
 
 def _register_issue15() -> None:
-    from aidtracker.user_cli import user
+    from aidtracker.user_cli import export, user
 
     main.add_command(user)
+    main.add_command(export)
 
 
 _register_issue15()

@@ -1,8 +1,10 @@
-"""`aidtracker user add NAME --role reviewer`, `aidtracker user list` (issue 15)."""
+"""Commands of issue 15: `aidtracker user add NAME --role reviewer`, `aidtracker user list`,
+`aidtracker export --format csv|parquet|jsonl`."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -52,3 +54,21 @@ def list_() -> None:
     with _engine().connect() as conn:
         for a in list_users(conn):
             click.echo(f"{a.name}\t{a.role}\t{'active' if a.active else 'inactive'}")
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option("--filter", "query", help='The dashboard\'s filters as a query string, e.g. "donor=USA&from=2023-01-01".')
+@click.option("--include-rejected", is_flag=True, help="Also the rows an analyst rejected.")
+def export(fmt: str, output: Path | None, query: str | None, include_rejected: bool) -> None:
+    """Write the database's announcements, with status and review state, as CSV, Parquet or JSON Lines."""
+    from aidtracker.export import run_export
+    from db.engine import default_engine
+
+    try:
+        n = run_export(default_engine(), fmt, output, query, include_rejected, sys.stdout)
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if output is not None:
+        click.echo(f"{n} rows written to {output}", err=True)

@@ -727,7 +727,7 @@ def table_page(
 EXPORT_FIELDS = (*ANNOUNCEMENT_FIELDS, "value_eur", "source_url", "publisher", "status", "review_state")
 
 
-def export_stmt(f: Filters, fresh: bool = True):
+def export_stmt(f: Filters, fresh: bool = True, counted: bool = True):
     return (
         select(
             R.c.source.label("release"),
@@ -750,16 +750,18 @@ def export_stmt(f: Filters, fresh: bool = True):
             A.c.review_state,
         )
         .select_from(_rows_from().join(RECIPIENT, RECIPIENT.c.code == A.c.recipient_code))
-        .where(*base_conditions(f, fresh))
+        .where(*base_conditions(f, fresh, counted=counted))
         .order_by(A.c.date, A.c.id)
     )
 
 
-def iter_export(engine: Engine, f: Filters, chunk: int = 2000) -> Iterator[tuple]:
-    """The filtered rows in EXPORT_FIELDS order, streamed (server-side cursor on PostgreSQL)."""
+def iter_export(engine: Engine, f: Filters, chunk: int = 2000, counted: bool = True) -> Iterator[tuple]:
+    """The filtered rows in EXPORT_FIELDS order, streamed (server-side cursor on PostgreSQL);
+    `counted=False`: rejected rows too."""
     with engine.connect() as conn:
         fresh = rollups_fresh(conn)
-        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(export_stmt(f, fresh))
+        stmt = export_stmt(f, fresh, counted)
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
         for part in result.partitions():
             for r in part:
                 (release, donor, code, recip, recip_code, cat, item, qty, value, cur, date, ev, conf, eur,
