@@ -176,10 +176,25 @@ def _log(conn: Connection, who: Reviewer, ann: Mapping, action: str, before, aft
     ).inserted_primary_key[0]
 
 
-def _refresh(conn: Connection) -> None:
-    from db.rollups import refresh_rollups
+def _cells(conn: Connection, pledge_keys: list[str]):
+    """The rollup cells a change to these pledges touches (None: the rollups are not current,
+    so the change is followed by a full rebuild instead)."""
+    from db.rollup_cells import Cells, rollups_present
 
-    refresh_rollups(conn, force=True)  # rows changed in place: the fingerprint cannot see it
+    return Cells(conn, pledge_keys) if rollups_present(conn) else None
+
+
+def _refresh(conn: Connection, cells, added: bool = False) -> None:
+    """Bring the rollups up to date after a change in place (the fingerprint cannot see one)."""
+    from db.rollups import RS, fingerprint, refresh_rollups
+
+    if cells is None:
+        refresh_rollups(conn, force=True)
+        return
+    cells.refresh(conn)
+    if added:  # a new row: the rollups now hold it, so they stay fresh and the next refresh skips them
+        n, max_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id))).one()
+        conn.execute(update(RS).values(announcements=n, max_announcement_id=max_id, fingerprint=fingerprint(conn)))
 
 
 def apply_review(
@@ -224,10 +239,11 @@ def apply_review(
             state = "corrected" if row["review_state"] == "corrected" else "confirmed"
             before, after = {"review_state": row["review_state"]}, {"review_state": state}
             values["review_state"] = state
+    cells = _cells(conn, [row["pledge_key"]]) if refresh else None
     conn.execute(update(A).where(A.c.id == ann_id).values(**values))
     _log(conn, who, row, action, before, after, note)
     if refresh:
-        _refresh(conn)
+        _refresh(conn, cells)
     return get_row(conn, ann_id) or {}
 
 
@@ -286,11 +302,12 @@ def add_row(
         **new,
         **_money(new),
     )
+    cells = _cells(conn, [row["pledge_key"]]) if refresh else None
     ann_id = conn.execute(insert(A).values(**row)).inserted_primary_key[0]
     stored = get_row(conn, ann_id) or {}
     _log(conn, who, stored, "add", None, {k: stored.get(k) for k in EDITABLE}, note)
     if refresh:
-        _refresh(conn)
+        _refresh(conn, cells, added=True)
     return stored
 
 
