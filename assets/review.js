@@ -69,10 +69,13 @@ window.dash_clientside.review = {
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) || (ev.target && ev.target.isContentEditable)) { return; }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
     var k = ev.key;
-    if (k === "j" || k === "ArrowDown") { move(1); ev.preventDefault(); }
-    else if (k === "k" || k === "ArrowUp") { move(-1); ev.preventDefault(); }
+    var done = true;
+    if (k === "j" || k === "ArrowDown") { move(1); }
+    else if (k === "k" || k === "ArrowUp") { move(-1); }
     else if (k === "c") { click("rv-confirm"); }
     else if (k === "x") { click("rv-reject"); }
     else if (k === "s") { click("rv-save"); }
-  });
+    else { done = false; }
+    if (done) { ev.preventDefault(); ev.stopPropagation(); }  // the grid would move its cell focus instead
+  }, true);  // capture: also while a grid cell has the focus
 })();

@@ -335,7 +335,7 @@ def build_review_layout(data: Data) -> html.Div:
                             rowModelType="infinite",
                             columnDefs=column_defs(),
                             defaultColDef={"sortable": False, "filter": False, "resizable": True},
-                            getRowId="params.data.id",
+                            getRowId="String(params.data.id)",
                             dashGridOptions={
                                 "rowSelection": {"mode": "singleRow", "enableClickSelection": True,
                                                  "checkboxes": False},  # fmt: skip
