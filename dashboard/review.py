@@ -28,7 +28,6 @@ from dashboard.auth import csrf_token, editor, require_editor
 from dashboard.data import Data
 from dashboard.i18n import category_label
 from db import review as rv
-from db.queries import Filters
 from db.reference import CATEGORIES
 
 STATE_LABELS = {
@@ -237,9 +236,16 @@ def register_api(server: Flask, data: Data) -> None:
 # --- the page ----------------------------------------------------------------------------------------
 
 
+def _donor_options(data: Data) -> list[dict]:
+    try:
+        names = data.donor_names()
+    except Exception:  # the page still loads without the database; the queue then says so
+        names = {}
+    return [{"label": f"{en} ({c})", "value": c} for c, (en, _fr) in sorted(names.items(), key=lambda x: x[1][0])]
+
+
 def _editor_controls(data: Data) -> html.Div:
-    donors = [{"label": f"{en} ({c})", "value": c} for c, (en, _fr) in sorted(data.donor_names().items(),
-                                                                             key=lambda x: x[1][0])]  # fmt: skip
+    donors = _donor_options(data)
     cats = [{"label": category_label(c, "en"), "value": c} for c, *_ in CATEGORIES]
 
     def field(label: str, control) -> html.Div:
@@ -321,9 +327,14 @@ def build_review_layout(data: Data) -> html.Div:
                     html.Label("Show", htmlFor="rv-state"),
                     dcc.Dropdown(id="rv-state", options=[{"label": v, "value": k} for k, v in STATE_LABELS.items()],
                                  value="unreviewed", clearable=False, className="rv-state"),  # fmt: skip
+                    html.Label("Donor", htmlFor="rv-donor"),
+                    dcc.Dropdown(id="rv-donor", options=_donor_options(data), multi=True, className="rv-state"),
+                    html.Label("Category", htmlFor="rv-category"),
+                    dcc.Dropdown(id="rv-category", multi=True, className="rv-state",
+                                 options=[{"label": category_label(c, "en"), "value": c} for c, *_ in CATEGORIES]),  # fmt: skip
                     html.Label("Search", htmlFor="rv-q"),
                     dcc.Input(id="rv-q", type="search", debounce=True, value=""),
-                    html.Span("Filters of the main view apply (from the address).", className="hint"),
+                    html.Span("The main view's other filters apply too (from the address).", className="hint"),
                 ],
                 className="rv-filters",
             ),
@@ -383,16 +394,24 @@ def create_review_app(server: Flask, data: Data, assets_folder: str) -> Dash:
     @app.callback(
         Output("rv-url", "search"),
         Input("rv-state", "value"),
+        Input("rv-donor", "value"),
+        Input("rv-category", "value"),
         Input("rv-q", "value"),
         State("rv-url", "search"),
         prevent_initial_call=True,
     )
-    def filters(state, q, search):
-        return search_with(search, state=None if state == "unreviewed" else state, q=q or None)
+    def filters(state, donors, categories, q, search):
+        new = search_with(search, state=None if state == "unreviewed" else state, donor=donors or None,
+                          category=categories or None, q=q or None)  # fmt: skip
+        return new if new != (search or "") else no_update
 
-    @app.callback(Output("rv-state", "value"), Output("rv-q", "value"), Input("rv-url", "search"))
+    @app.callback(
+        Output("rv-state", "value"), Output("rv-donor", "value"), Output("rv-category", "value"),
+        Output("rv-q", "value"), Input("rv-url", "search"),
+    )  # fmt: skip
     def controls(search):
-        return review_state_of(search), Filters.parse(search or "").q
+        f = data.parse(search or "")
+        return review_state_of(search), list(f.donors), list(f.categories), f.q
 
     @app.callback(
         Output("rv-selected", "data"),
