@@ -49,12 +49,24 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @main.command()
-@click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("corpus_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
-def evaluate(corpus_dir: Path, as_json: bool) -> None:
-    """Compare extraction over CORPUS_DIR/releases with CORPUS_DIR/expected.json."""
+@click.option("--db", "use_db", is_flag=True, help="Score against the reviewed rows of the database instead.")
+def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool) -> None:
+    """Compare extraction over CORPUS_DIR/releases with CORPUS_DIR/expected.json, or (--db) with
+    the rows analysts confirmed or corrected in the database."""
     from etl.evaluate import run_evaluate
 
+    if use_db == (corpus_dir is not None):
+        raise click.UsageError("give CORPUS_DIR or --db")
+    if use_db:
+        from db.engine import default_engine
+        from etl.evaluate_db import run_evaluate_db
+
+        try:
+            sys.exit(run_evaluate_db(default_engine(), as_json, sys.stdout))
+        except Exception as exc:  # a database error: one clear line
+            raise _db_error(exc) from exc
     try:
         sys.exit(run_evaluate(corpus_dir, as_json, sys.stdout))
     except NotImplementedError as exc:
@@ -135,6 +147,15 @@ def current() -> None:
     except Exception as exc:
         raise _db_error(exc) from exc
 
+
+def _register_issue15() -> None:
+    from aidtracker.user_cli import export, user
+
+    main.add_command(user)
+    main.add_command(export)
+
+
+_register_issue15()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -263,7 +263,7 @@ SCENARIOS = [
     "",
 ]
 FALLBACK = ["?q=HIMARS", "?donor=USA&from=2023-03-15&to=2023-05-10", "?min_conf=0.65"]
-CALLBACKS = ("headline", "releases", "donor_and_map", "category", "time", "table_first_page")
+CALLBACKS = ("headline", "releases", "donor_and_map", "category", "time", "status", "table_first_page")
 
 
 def pctl(values: list[float], p: float) -> float:
@@ -287,6 +287,7 @@ def measure_callbacks(engine: Engine, scenarios: list[str], repeat: int) -> dict
         "donor_and_map": cb.donor_view,
         "category": cb.category_view,
         "time": cb.time_view,
+        "status": cb.status_view,  # issue 15: the chart split by status
         "table_first_page": lambda d, s: cb.rows_view(d, s, {"startRow": 0, "endRow": 50}),
     }
     app = Flask("bench")

@@ -95,6 +95,12 @@ def create_app(engine: Engine | None = None) -> Dash:
     callbacks.register(app, data)
     export.register(app.server, data)
     app.server.config["AIDTRACKER_DATA"] = data
+    # issue 15: logins (editing only; reading stays open) and the review view at /review/
+    from dashboard.auth import init_auth
+    from dashboard.review import create_review_app
+
+    init_auth(app.server, engine)
+    app.server.config["AIDTRACKER_REVIEW_APP"] = create_review_app(app.server, data, assets_folder())
 
     @app.server.errorhandler(SQLAlchemyError)
     def data_unavailable(exc):  # noqa: ANN001, ANN202  (CSV downloads and any other route)

@@ -41,6 +41,7 @@ CONTROLS = (
     ("v-measure", "value"),
     ("v-time", "value"),
     ("v-cat", "value"),
+    ("f-status", "value"),  # issue 15; last, so the positions above stay
 )
 CLICKS = ("g-donor", "g-category", "g-map", "g-time")
 
@@ -76,13 +77,13 @@ def controls_of(f: Filters, view: View) -> list:
         view.measure,
         view.time,
         view.cat,
+        list(f.statuses),
     ]
 
 
 def params_of_controls(values: list) -> dict:
-    (donor, category, group, start, end, publisher, language, q, conf, count, lang, measure, time, cat) = (
-        values
-    )
+    (donor, category, group, start, end, publisher, language, q, conf, count, lang, measure, time, cat,
+     status) = values  # fmt: skip
     return {
         "donor": donor or [],
         "category": category or [],
@@ -98,6 +99,7 @@ def params_of_controls(values: list) -> dict:
         "measure": measure or "count",
         "time": time or "monthly",
         "cat": cat or "bars",
+        "status": status or [],
     }
 
 
@@ -245,6 +247,13 @@ def rows_view(data: Data, search: str | None, request: dict | None) -> dict:
     return {"rowData": out, "rowCount": total}
 
 
+def status_view(data: Data, search: str | None):
+    from dashboard.status_chart import status_figure
+
+    f, view = state(data, search)
+    return status_figure(data.status_counts(f), view)
+
+
 def filter_change_views(data: Data, search: str) -> dict:
     """Everything the page recomputes after a filter change (for the benchmark and tests)."""
     return {
@@ -253,6 +262,7 @@ def filter_change_views(data: Data, search: str) -> dict:
         "donor": donor_view(data, search),
         "category": category_view(data, search),
         "time": time_view(data, search),
+        "status": status_view(data, search),
         "table": rows_view(data, search, {"startRow": 0, "endRow": 50}),
     }
 
@@ -298,6 +308,17 @@ def register(app: Dash, data: Data) -> None:
     def time(search):
         return time_view(data, search)
 
+    @app.callback(Output("g-status", "figure"), Input("url", "search"))
+    def status(search):
+        return status_view(data, search)
+
+    @app.callback(Output("f-status", "options"), Output("l-status", "children"), Input("ui-lang", "value"))
+    def status_labels(lang):
+        from dashboard.status_chart import LABELS, status_options
+
+        lang = lang if lang in ("en", "fr") else "en"
+        return status_options(lang), LABELS[lang]["filter"]
+
     @app.callback(Output("grid", "getRowsResponse"), Input("grid", "getRowsRequest"), State("url", "search"))
     def rows(request, search):
         return rows_view(data, search, request)
@@ -341,6 +362,11 @@ def register(app: Dash, data: Data) -> None:
         }""",
         Output("dl-csv", "href"),
         *[Output(f"dl-{n}", "href") for n in ("donors", "categories", "months", "map")],
+        Input("url", "search"),
+    )
+    app.clientside_callback(
+        """function (search) { return "/review/" + (search || ""); }""",
+        Output("review-link", "href"),
         Input("url", "search"),
     )
     app.clientside_callback(

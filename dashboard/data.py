@@ -69,6 +69,11 @@ class Data:
             lambda c, v: queries.aggregate(c, f, ("month", "category_code"), version=v),
         )
 
+    def status_counts(self, f: Filters) -> list[dict]:
+        from db.status_rollup import status_aggregate
+
+        return self._cached("status", f.key(), lambda c, v: status_aggregate(c, f, version=v))
+
     def release_count(self, f: Filters) -> int:
         return self._cached("releases", f.key(), lambda c, v: queries.release_count(c, f, version=v))
 

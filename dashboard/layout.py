@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from dashboard.data import Data
 from dashboard.i18n import category_label, group_label, t
+from dashboard.status_chart import status_options
 from db.reference import CATEGORIES, GROUPS
 
 GRAPH_IDS = ("g-donor", "g-category", "g-time", "g-map")
@@ -98,6 +99,7 @@ def column_defs(lang: str) -> list[dict]:
             "sortable": False,
         },
         {"field": "confidence", "headerName": t(lang, "col_confidence"), "width": 120, **num},
+        {"field": "status", "headerName": "Status", "width": 120},
     ]
 
 
@@ -167,6 +169,7 @@ def build_layout(data: Data, topojson_url: str) -> html.Div:
                     html.Div(
                         [
                             html.Span(id="as-of", className="as-of"),
+                            html.A("Review", id="review-link", href="/review/", className="button"),
                             dcc.RadioItems(
                                 id="ui-lang",
                                 options=[
@@ -234,6 +237,13 @@ def build_layout(data: Data, topojson_url: str) -> html.Div:
                                 ),
                             ),
                             _field("l-q", dcc.Input(id="f-q", type="search", debounce=True, value="")),
+                            html.Div(
+                                [
+                                    html.Label("Status", id="l-status", htmlFor="f-status"),
+                                    dcc.Checklist(id="f-status", options=status_options(lang), value=[]),
+                                ],
+                                className="field",
+                            ),
                             _field(
                                 "l-conf",
                                 dcc.Slider(
@@ -286,7 +296,16 @@ def build_layout(data: Data, topojson_url: str) -> html.Div:
                         [
                             html.Section([_kpi(k) for k in KPIS], id="headline", className="headline"),
                             html.P(t(lang, "click_hint"), id="click-hint", className="hint"),
-                            html.Div([_chart(g, topojson_url) for g in GRAPH_IDS], className="charts"),
+                            html.Div(
+                                [_chart(g, topojson_url) for g in GRAPH_IDS]
+                                + [
+                                    html.Div(
+                                        dcc.Graph(id="g-status", config={"displaylogo": False, "responsive": True}),
+                                        className="card chart chart-status",
+                                    )
+                                ],
+                                className="charts",
+                            ),
                             html.Section(
                                 [
                                     html.H2(t(lang, "table_title"), id="table-title"),

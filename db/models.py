@@ -110,9 +110,18 @@ class Announcement(Base):
     evidence_end: Mapped[int | None] = mapped_column(Integer)
     confidence: Mapped[float] = mapped_column(Float)
     pledge_key: Mapped[str] = mapped_column(String(64), index=True)
+    # issue 15: read from the evidence (etl.extract.status); set by analysts (db.review)
+    status: Mapped[str] = mapped_column(String(16), server_default="unknown")
+    review_state: Mapped[str] = mapped_column(String(16), server_default="unreviewed")
+    review_flag: Mapped[str | None] = mapped_column(String(32))
     release: Mapped[Release] = relationship(back_populates="announcements")
     __table_args__ = (
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+        CheckConstraint("status IN ('announced', 'delivered', 'in_delivery', 'unknown')", name="status"),
+        CheckConstraint(
+            "review_state IN ('unreviewed', 'confirmed', 'corrected', 'rejected')", name="review_state"
+        ),
+        Index("ix_announcements_review_queue", "review_state", "confidence", "id"),
         Index("ix_announcements_date_donor_category", "date", "donor_code", "category_code"),
         Index("ix_announcements_donor_code", "donor_code"),
         Index("ix_announcements_category_code", "category_code"),
@@ -266,3 +275,67 @@ class RollupRelease(Base):
         Index("ix_rollup_releases_donor_month", "donor_code", "month"),
         Index("ix_rollup_releases_month", "month"),
     )
+
+
+# --- Review (issue 15) --------------------------------------------------------------------------
+
+
+class User(Base):
+    """Who may edit: `viewer` (reads, like anyone), `reviewer` (reviews rows), `admin`."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'reviewer', 'admin')", name="role"),)
+
+
+class Review(Base):
+    """One review action on one announcement: who, when, what, the fields before and after (JSON
+    objects of the fields that changed, or of the whole row for `add`), a note. `release_source`,
+    `evidence` and `pledge_key` say what the row was when it was reviewed."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    release_source: Mapped[str | None] = mapped_column(String(2048))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    pledge_key: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        CheckConstraint("action IN ('confirm', 'reject', 'correct', 'add', 'reanchor')", name="action"),
+    )
+
+
+class AppSecret(Base):
+    """Secrets the app makes itself, shared by every worker: the session signing key."""
+
+    __tablename__ = "app_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class RollupStatus(Base):
+    """Month x donor x category x status (issue 15): the chart split by status, kept by
+    `db.rollups.refresh_rollups` like the other rollups (db.status_rollup)."""
+
+    __tablename__ = "rollup_status"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    donor_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer)
+    pledges: Mapped[int] = mapped_column(Integer)
+    value_eur_mentions: Mapped[float | None] = mapped_column(Float)
+    value_eur_pledges: Mapped[float | None] = mapped_column(Float)

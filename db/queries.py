@@ -34,10 +34,12 @@ from db.rollups import (  # the tables the rollups are built from and into, one 
     A,
     P,
     R,
+    counted_condition,
     current_release_condition,
     month_expr,
     ranked_mentions,
 )
+from etl.extract.status import STATUSES
 from etl.types import ANNOUNCEMENT_FIELDS
 
 D = Donor.__table__
@@ -72,6 +74,7 @@ class Filters:
     q: str = ""
     min_conf: float = 0.0
     mentions: bool = False  # count every mention (default: each pledge once)
+    statuses: tuple[str, ...] = ()  # announced / delivered / in_delivery / unknown (issue 15)
     notices: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     # --- derived --------------------------------------------------------------------------
@@ -113,6 +116,8 @@ class Filters:
             out["min_conf"] = f"{self.min_conf:g}"
         if self.mentions:
             out["count"] = "mentions"
+        if self.statuses:
+            out["status"] = list(self.statuses)
         return out
 
     def to_query_string(self) -> str:
@@ -182,6 +187,7 @@ class Filters:
             "publisher",
         )
         languages = checked("language", [v.lower() for v in values("language")], _LANG.match, "language")
+        statuses = checked("status", [v.lower() for v in values("status")], lambda v: v in STATUSES, "status")
 
         def date(key: str) -> dt.date | None:
             raw = (params.get(key) or [""])[0].strip()
@@ -232,6 +238,7 @@ class Filters:
             q=q,
             min_conf=min_conf,
             mentions=count == "mentions",
+            statuses=statuses,
             notices=tuple(notices),
         )
 
@@ -271,7 +278,7 @@ def _aligned(f: Filters) -> bool:
 
 def plan(f: Filters, fresh: bool) -> str:
     """Which source answers aggregates for `f`: 'monthly', 'detail' or 'base'."""
-    if not fresh or f.q or not _aligned(f):
+    if not fresh or f.q or f.statuses or not _aligned(f):  # no rollup is split by status
         return "base"
     if abs(f.min_conf * 10 - round(f.min_conf * 10)) > 1e-9:
         return "base"
@@ -312,12 +319,16 @@ def release_exists(f: Filters):
     return select(R.c.id).where(*cond).exists()
 
 
-def base_conditions(f: Filters, fresh: bool = True, joined: bool = True, date_order: bool = False) -> list:
+def base_conditions(
+    f: Filters, fresh: bool = True, joined: bool = True, date_order: bool = False, counted: bool = True
+) -> list:
     """WHERE conditions over announcements (A) joined to releases (R), or over announcements
     alone (`joined=False`: the release conditions become a correlated EXISTS). `date_order`
     keeps SQLite from using the donor and category indexes (`col || ''` is not indexed), so that
     for a dense selection it walks the date index in order and stops after one page."""
     cond = [current_release_condition() if joined else release_exists(f)]
+    if counted:  # rejected rows never count (issue 15); the review queue lists them too
+        cond.append(counted_condition())
     donor, category = A.c.donor_code, A.c.category_code
     if date_order:
         donor, category = donor.concat(""), category.concat("")
@@ -336,6 +347,8 @@ def base_conditions(f: Filters, fresh: bool = True, joined: bool = True, date_or
         cond.append(R.c.language.in_(f.languages))
     if f.min_conf:
         cond.append(A.c.confidence >= f.min_conf)
+    if f.statuses:
+        cond.append(A.c.status.in_(f.statuses))
     if f.q:
         for word in f.q.split()[:10]:
             pat = _like_pattern(word)
@@ -573,8 +586,9 @@ TABLE_COLUMNS = {
     "evidence": A.c.evidence,
     "confidence": A.c.confidence,
     "source_url": func.coalesce(R.c.canonical_url, R.c.source),
+    "status": A.c.status,
 }
-TEXT_COLUMNS = {"donor", "donor_code", "category", "item", "currency", "publisher", "language", "evidence"}
+TEXT_COLUMNS = {"donor", "donor_code", "category", "item", "currency", "publisher", "language", "evidence", "status"}
 NUMBER_COLUMNS = {"quantity", "value", "value_eur", "confidence"}
 
 
@@ -710,10 +724,10 @@ def table_page(
 
 # CONTRACT.md's announcement fields (the JSON Lines of `aidtracker extract`), then what the
 # database adds for an analyst following a row to its source.
-EXPORT_FIELDS = (*ANNOUNCEMENT_FIELDS, "value_eur", "source_url", "publisher")
+EXPORT_FIELDS = (*ANNOUNCEMENT_FIELDS, "value_eur", "source_url", "publisher", "status", "review_state")
 
 
-def export_stmt(f: Filters, fresh: bool = True):
+def export_stmt(f: Filters, fresh: bool = True, counted: bool = True):
     return (
         select(
             R.c.source.label("release"),
@@ -732,23 +746,27 @@ def export_stmt(f: Filters, fresh: bool = True):
             A.c.value_eur,
             func.coalesce(R.c.canonical_url, R.c.source).label("source_url"),
             R.c.publisher,
+            A.c.status,
+            A.c.review_state,
         )
         .select_from(_rows_from().join(RECIPIENT, RECIPIENT.c.code == A.c.recipient_code))
-        .where(*base_conditions(f, fresh))
+        .where(*base_conditions(f, fresh, counted=counted))
         .order_by(A.c.date, A.c.id)
     )
 
 
-def iter_export(engine: Engine, f: Filters, chunk: int = 2000) -> Iterator[tuple]:
-    """The filtered rows in EXPORT_FIELDS order, streamed (server-side cursor on PostgreSQL)."""
+def iter_export(engine: Engine, f: Filters, chunk: int = 2000, counted: bool = True) -> Iterator[tuple]:
+    """The filtered rows in EXPORT_FIELDS order, streamed (server-side cursor on PostgreSQL);
+    `counted=False`: rejected rows too."""
     with engine.connect() as conn:
         fresh = rollups_fresh(conn)
-        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(export_stmt(f, fresh))
+        stmt = export_stmt(f, fresh, counted)
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
         for part in result.partitions():
             for r in part:
                 (release, donor, code, recip, recip_code, cat, item, qty, value, cur, date, ev, conf, eur,
-                 url, pub) = r  # fmt: skip
+                 url, pub, status, review) = r  # fmt: skip
                 yield (
                     release, donor, code, recip, recip_code, cat, CATEGORY_GROUP.get(cat, ""), item, qty,
-                    value, cur, date.isoformat() if date else None, ev, conf, eur, url, pub,
+                    value, cur, date.isoformat() if date else None, ev, conf, eur, url, pub, status, review,
                 )  # fmt: skip

@@ -65,6 +65,11 @@ def current_release_condition():
     return and_(R.c.is_current == true(), R.c.status == "ok")
 
 
+def counted_condition():
+    """Announcements that count: all but those an analyst rejected (issue 15, db.review)."""
+    return A.c.review_state != "rejected"
+
+
 def ranked_mentions():
     """Announcements of current releases, numbered within their pledge (1 = first mention)."""
     return (
@@ -75,7 +80,7 @@ def ranked_mentions():
             func.count().over(partition_by=A.c.pledge_key).label("n"),
         )
         .select_from(A.join(R, R.c.id == A.c.release_id))
-        .where(current_release_condition())
+        .where(current_release_condition(), counted_condition())
         .subquery("ranked")
     )
 
@@ -105,6 +110,9 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             return False
     for table in (RS, RR, RM, RD, P):
         conn.execute(delete(table))
+    from db.status_rollup import clear_status_rollup, refresh_status_rollup
+
+    clear_status_rollup(conn)
 
     ranked = ranked_mentions()
     conn.execute(
@@ -131,7 +139,7 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             func.sum(case((is_first, A.c.value_eur))),
         )
         .select_from(A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id))
-        .where(current_release_condition())
+        .where(current_release_condition(), counted_condition())
         .group_by(month, A.c.donor_code, A.c.category_code, R.c.publisher, R.c.language, bucket)
     )
     measures = ["mentions", "pledges", "value_eur_mentions", "value_eur_pledges"]
@@ -197,15 +205,16 @@ def refresh_rollups(conn: Connection, force: bool = False) -> bool:
             .select_from(
                 A.join(R, R.c.id == A.c.release_id).outerjoin(P, P.c.first_announcement_id == A.c.id)
             )
-            .where(current_release_condition())
+            .where(current_release_condition(), counted_condition())
             .group_by(A.c.release_id, month, A.c.donor_code, R.c.publisher, R.c.language),
         )
     )
+    refresh_status_rollup(conn)
     n, max_id = conn.execute(select(func.count(A.c.id), func.max(A.c.id))).one()
     releases = conn.execute(
         select(func.count(func.distinct(A.c.release_id)))
         .select_from(A.join(R, R.c.id == A.c.release_id))
-        .where(current_release_condition())
+        .where(current_release_condition(), counted_condition())
     ).scalar_one()
     releases_pledges = conn.execute(
         select(func.count(func.distinct(A.c.release_id))).select_from(

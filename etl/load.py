@@ -38,6 +38,8 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 
 from db.models import Announcement as AnnouncementRow
 from db.models import Category, Donor, FetchState, Release
+from db.review import carry_reviews
+from etl.extract.status import STATUSES
 from etl.money import to_eur_usd
 from etl.pledge import Mention, assign_keys
 from etl.types import Announcement, ReleaseText
@@ -173,7 +175,10 @@ _S_BUCKET = (
     )
     .group_by(*_MENTION_COLS)
 )
-_S_RELEASE_MENTIONS = select(*_MENTION_COLS).where(_A.release_id.in_(bindparam("ids", expanding=True)))
+# rows a replacement deletes: reviewed rows are never deleted (db.review.carry_reviews keeps them)
+_S_RELEASE_MENTIONS = select(*_MENTION_COLS).where(
+    _A.release_id.in_(bindparam("ids", expanding=True)), _A.review_state == "unreviewed"
+)
 
 
 class MentionCache:
@@ -357,7 +362,9 @@ class Loader:
         dropped = list(old) + ([same.id] if same is not None else [])
         if dropped:
             gone = [Mention(*row) for row in conn.execute(_S_RELEASE_MENTIONS, {"ids": dropped})]
-            n = conn.execute(delete(_A).where(_A.release_id.in_(dropped))).rowcount or 0
+            n = conn.execute(
+                delete(_A).where(_A.release_id.in_(dropped), _A.review_state == "unreviewed")
+            ).rowcount or 0
             removed = n if old else 0
         if old:
             conn.execute(update(_R).where(_R.id.in_(old)).values(is_current=False))
@@ -384,6 +391,8 @@ class Loader:
             rid = conn.execute(
                 _I_RELEASE, {"source": source, "content_hash": h, **fields}
             ).inserted_primary_key[0]
+        if dropped:  # reviewed rows move to the new version; the rows they stand for are not added
+            rows = carry_reviews(conn, dropped, rid, release.text, rows)
         if rows:
             for r in rows:
                 r["release_id"] = rid
@@ -401,17 +410,23 @@ class Loader:
         their key: the release's own old rows are candidates of the rule."""
         rows, skipped = self._rows(found, release)
         cols = ("donor_code", "recipient_code", "category_code", "item", "quantity", "value", "currency",
-                "date", "evidence", "evidence_start", "evidence_end", "confidence")  # fmt: skip
+                "date", "evidence", "evidence_start", "evidence_end", "confidence", "status")  # fmt: skip
         self._pending = ([], [])
         with self.engine.begin() as conn:
-            old = conn.execute(select(*(getattr(_A, c) for c in cols)).where(_A.release_id == rid)).all()
-            if Counter(tuple(o) for o in old) == Counter(tuple(r[c] for c in cols) for r in rows):
-                return LoadResult("unchanged", release_id=rid)
+            old = conn.execute(
+                select(*(getattr(_A, c) for c in cols)).where(_A.release_id == rid, _A.review_state == "unreviewed")
+            ).all()
             if rows:
                 seed = conn.execute(select(_R.content_hash).where(_R.id == rid)).scalar() or str(rid)
                 self._assign_pledge_keys(conn, rows, seed)
+            # reviewed rows stay as the analysts left them; the new rows they stand for are dropped
+            rows = carry_reviews(conn, [rid], rid, release.text, rows)
+            if Counter(tuple(o) for o in old) == Counter(tuple(r[c] for c in cols) for r in rows):
+                return LoadResult("unchanged", release_id=rid)
             gone = [Mention(*row) for row in conn.execute(_S_RELEASE_MENTIONS, {"ids": [rid]})]
-            removed = conn.execute(delete(_A).where(_A.release_id == rid)).rowcount or 0
+            removed = conn.execute(
+                delete(_A).where(_A.release_id == rid, _A.review_state == "unreviewed")
+            ).rowcount or 0
             if rows:
                 for r in rows:
                     r["release_id"] = rid
@@ -481,6 +496,7 @@ class Loader:
                     evidence_end=a.evidence_end,
                     confidence=confidence,
                     pledge_key="",
+                    status=a.status if a.status in STATUSES else "unknown",
                 )
             )
         return rows, skipped

@@ -58,6 +58,7 @@ class Announcement:
     confidence: float
     evidence_start: int | None = None  # character offsets of `evidence` in ReleaseText.text
     evidence_end: int | None = None
+    status: str = "unknown"  # announced / delivered / in_delivery / unknown (etl.extract.status)
 
     def to_record(self) -> dict:
         """The CONTRACT.md fields only, in order."""

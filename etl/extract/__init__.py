@@ -15,5 +15,9 @@ __all__ = ["extract"]
 def extract(release: ReleaseText) -> list[Announcement]:
     """Every aid announcement found in the release text (CONTRACT.md fields + evidence offsets)."""
     from etl.extract.engine import extract_release
+    from etl.extract.status import status_of
 
-    return extract_release(release)
+    found = extract_release(release)
+    for a in found:  # the one place status is set: a pure function of the evidence sentence
+        a.status = status_of(a.evidence, release.language)
+    return found
