@@ -173,6 +173,14 @@ def load_expected(path: Path) -> dict[str, list[dict]]:
     return out
 
 
+def publisher_group(publisher: str | None) -> str | None:
+    """The publisher as a release header names it, without the department in brackets:
+    "Regeringskansliet (Försvarsdepartementet)" and "Regeringskansliet" score as one publisher."""
+    if not publisher:
+        return None
+    return re.sub(r"\s*\(.*\)\s*$", "", " ".join(publisher.split())) or None
+
+
 def _language_from_name(name: str) -> str:
     m = re.match(r"\d+_[^_]+_([a-z]{2})_", name)
     return m.group(1) if m else UNKNOWN_LANGUAGE
@@ -187,6 +195,7 @@ class FileResult:
     counts: Counts
     match: MatchResult
     error: str | None = None
+    publisher: str = UNKNOWN_LANGUAGE
 
 
 def evaluate_corpus(corpus_dir: Path) -> list[FileResult]:
@@ -212,9 +221,11 @@ def evaluate_corpus(corpus_dir: Path) -> list[FileResult]:
         predicted: list[dict] = []
         error = None
         language = _language_from_name(name)
+        publisher = UNKNOWN_LANGUAGE
         try:
             release = read_release_file(releases / name)
             language = release.language or language
+            publisher = publisher_group(release.publisher) or publisher
             for a in extract(release):
                 rec = a.to_record()
                 rec["donor_code"] = rec.get("donor_code") or code_for(rec.get("donor") or "") or ""
@@ -226,7 +237,7 @@ def evaluate_corpus(corpus_dir: Path) -> list[FileResult]:
         except Exception as exc:  # an extraction bug on one file must not hide the others
             error = f"extraction failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         counts, m = score(exp_rows, predicted)
-        results.append(FileResult(name, language, exp_rows, predicted, counts, m, error))
+        results.append(FileResult(name, language, exp_rows, predicted, counts, m, error, publisher))
     return results
 
 
@@ -234,11 +245,14 @@ def summarize(results: Sequence[FileResult]) -> dict:
     """Overall figures (CONTRACT.md keys first), then per language, errors, misses, false hits."""
     total = Counts()
     per_lang: dict[str, Counts] = {}
+    per_pub: dict[str, Counts] = {}
     for r in results:
         total.add(r.counts)
         per_lang.setdefault(r.language, Counts()).add(r.counts)
+        per_pub.setdefault(r.publisher, Counts()).add(r.counts)
     summary = total.figures()
     summary["per_language"] = {lang: c.figures() for lang, c in sorted(per_lang.items())}
+    summary["per_publisher"] = {pub: c.figures() for pub, c in sorted(per_pub.items())}
     summary["errors"] = [{"file": r.file, "error": r.error} for r in results if r.error]
     summary["misses"] = [
         {
@@ -282,13 +296,14 @@ def render_text(summary: dict, corpus_dir: Path) -> str:
         f"corpus: {corpus_dir}  ({summary['n_files']} releases, {len(summary['errors'])} unreadable)",
         "",
     ]
-    head = f"{'language':<9}{'files':>6}{'expected':>10}{'predicted':>11}{'matched':>9}"
+    width = max([9] + [len(p) + 1 for p in summary.get("per_publisher", {})])
+    head = f"{'language':<{width}}{'files':>6}{'expected':>10}{'predicted':>11}{'matched':>9}"
     head += f"{'precision':>11}{'recall':>8}{'F1':>7}{'dates':>7}"
     lines.append(head)
 
     def row(label: str, f: dict) -> str:
         return (
-            f"{label:<9}{f['n_files']:>6}{f['n_expected']:>10}{f['n_predicted']:>11}{f['n_matched']:>9}"
+            f"{label:<{width}}{f['n_files']:>6}{f['n_expected']:>10}{f['n_predicted']:>11}{f['n_matched']:>9}"
             f"{f['precision']:>11.3f}{f['recall']:>8.3f}{f['f1']:>7.3f}{f['date_accuracy']:>7.3f}"
         )
 
@@ -296,6 +311,11 @@ def render_text(summary: dict, corpus_dir: Path) -> str:
         lines.append(row(lang, f))
     lines.append(row("all", summary))
     lines.append("")
+    if len(summary.get("per_publisher", {})) > 1:
+        lines.append(f"{'publisher':<{width}}" + head[width:])
+        for pub, f in summary["per_publisher"].items():
+            lines.append(row(pub, f))
+        lines.append("")
     if summary["errors"]:
         lines.append(f"unreadable releases ({len(summary['errors'])}):")
         lines += [f"  {e['file']}: {e['error']}" for e in summary["errors"]]

@@ -85,6 +85,28 @@ def test_text_report_lists_languages_misses_and_false_hits(corpus_dir, oracle):
     assert "Iceland  medical" in res.output
 
 
+def test_per_publisher_figures_add_up_and_departments_group(corpus_dir, oracle):
+    """Issue 14: figures per publisher (from the release header), summing to the totals."""
+    out = io.StringIO()
+    assert run_evaluate(corpus_dir, True, out) == 0
+    res = json.loads(out.getvalue())
+    pubs = res["per_publisher"]
+    assert len(pubs) >= 2 and "NATO" in pubs
+    assert sum(v["n_expected"] for v in pubs.values()) == res["n_expected"]
+    assert sum(v["n_files"] for v in pubs.values()) == res["n_files"]
+    text = CliRunner().invoke(main, ["evaluate", str(corpus_dir)]).output
+    assert any(line.startswith("publisher ") for line in text.splitlines())
+    assert any(line.startswith("NATO ") for line in text.splitlines())
+
+
+def test_publisher_group_drops_the_department():
+    from etl.evaluate import publisher_group
+
+    assert publisher_group("Regeringskansliet (Försvarsdepartementet)") == "Regeringskansliet"
+    assert publisher_group("  NATO ") == "NATO"
+    assert publisher_group(None) is None and publisher_group("") is None
+
+
 def _copy_corpus(src: Path, dst: Path) -> Path:
     """A writable copy (CI's shared/ copy has no write bits)."""
     shutil.copytree(src, dst, copy_function=shutil.copyfile)
