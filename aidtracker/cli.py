@@ -52,7 +52,8 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 @click.argument("corpus_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @click.option("--db", "use_db", is_flag=True, help="Score against the reviewed rows of the database instead.")
-def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool) -> None:
+@click.option("--rules-only", is_flag=True, help="Score the rules alone, without the learned row filter.")
+def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool, rules_only: bool) -> None:
     """Compare extraction over CORPUS_DIR/releases with CORPUS_DIR/expected.json, or (--db) with
     the rows analysts confirmed or corrected in the database."""
     from etl.evaluate import run_evaluate
@@ -68,7 +69,7 @@ def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool) -> None:
         except Exception as exc:  # a database error: one clear line
             raise _db_error(exc) from exc
     try:
-        sys.exit(run_evaluate(corpus_dir, as_json, sys.stdout))
+        sys.exit(run_evaluate(corpus_dir, as_json, sys.stdout, rules_only=rules_only))
     except NotImplementedError as exc:
         raise _not_implemented("evaluate") from exc
 
@@ -146,6 +147,20 @@ def current() -> None:
         click.echo(current_revision() or "empty")
     except Exception as exc:
         raise _db_error(exc) from exc
+
+
+@main.command()
+@click.argument("corpus_dirs", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write (default: the package's etl/extract/model/rows.json).")
+@click.option("--check", is_flag=True, help="Retrain and fail (exit 1) when the model file differs.")
+def train(corpus_dirs: tuple[Path, ...], output: Path | None, check: bool) -> None:
+    """Rebuild the learned row filter from development corpora (needs scikit-learn)."""
+    from etl.extract.learned import MODEL_PATH
+    from etl.train import run_train
+
+    sys.exit(run_train(list(corpus_dirs), output or MODEL_PATH, check))
 
 
 def _register_issue15() -> None:

@@ -198,11 +198,13 @@ class FileResult:
     publisher: str = UNKNOWN_LANGUAGE
 
 
-def evaluate_corpus(corpus_dir: Path) -> list[FileResult]:
-    """Run extraction over every release listed in expected.json and score it."""
+def evaluate_corpus(corpus_dir: Path, rules_only: bool = False) -> list[FileResult]:
+    """Run extraction (or the rules alone) over every release listed in expected.json and score it."""
+    import etl.extract
     from etl.donors import code_for
-    from etl.extract import extract
     from etl.parse import ReleaseError, read_release_file
+
+    extract = etl.extract.extract_rules if rules_only else etl.extract.extract
 
     corpus_dir = Path(corpus_dir)
     releases = corpus_dir / "releases"
@@ -339,11 +341,12 @@ def render_text(summary: dict, corpus_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_evaluate(corpus_dir: Path, as_json: bool, out: TextIO, err: TextIO | None = None) -> int:
+def run_evaluate(corpus_dir: Path, as_json: bool, out: TextIO, err: TextIO | None = None,
+                 rules_only: bool = False) -> int:
     """Print the figures (text, or one JSON object with `as_json`); see the module docstring."""
     err = err or sys.stderr
     try:
-        results = evaluate_corpus(Path(corpus_dir))
+        results = evaluate_corpus(Path(corpus_dir), rules_only)
     except EvaluateError as exc:
         err.write(f"aidtracker evaluate: error: {exc}\n")
         return 2
