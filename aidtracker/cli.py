@@ -53,7 +53,9 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @click.option("--db", "use_db", is_flag=True, help="Score against the reviewed rows of the database instead.")
 @click.option("--rules-only", is_flag=True, help="Score the rules alone, without the learned row filter.")
-def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool, rules_only: bool) -> None:
+@click.option("--figures-only", is_flag=True,
+              help="Figures without the lists of misses and false hits (for a held-out test part).")
+def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool, rules_only: bool, figures_only: bool) -> None:
     """Compare extraction over CORPUS_DIR/releases with CORPUS_DIR/expected.json, or (--db) with
     the rows analysts confirmed or corrected in the database."""
     from etl.evaluate import run_evaluate
@@ -69,7 +71,8 @@ def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool, rules_only: b
         except Exception as exc:  # a database error: one clear line
             raise _db_error(exc) from exc
     try:
-        sys.exit(run_evaluate(corpus_dir, as_json, sys.stdout, rules_only=rules_only))
+        sys.exit(run_evaluate(corpus_dir, as_json, sys.stdout, rules_only=rules_only,
+                              figures_only=figures_only))
     except NotImplementedError as exc:
         raise _not_implemented("evaluate") from exc
 

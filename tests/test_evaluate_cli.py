@@ -99,6 +99,23 @@ def test_per_publisher_figures_add_up_and_departments_group(corpus_dir, oracle):
     assert any(line.startswith("NATO ") for line in text.splitlines())
 
 
+def test_figures_only_hides_the_errors_of_a_test_part(corpus_dir, oracle):
+    out = io.StringIO()
+    assert run_evaluate(corpus_dir, True, out, figures_only=True) == 0
+    res = json.loads(out.getvalue())
+    assert res["false_hits"] == [] and res["misses"] == [] and res["n_predicted"] > res["n_expected"]
+    text = CliRunner().invoke(main, ["evaluate", str(corpus_dir), "--figures-only"]).output
+    assert "Iceland" not in text and "figures only" in text and any(line.startswith("all ") for line in text.splitlines())
+
+
+def test_rules_only_bypasses_the_row_model(corpus_dir, monkeypatch):
+    calls = []
+    monkeypatch.setattr(etl.extract, "extract", lambda r: calls.append("model") or [])
+    monkeypatch.setattr(etl.extract, "extract_rules", lambda r: calls.append("rules") or [])
+    assert run_evaluate(corpus_dir, True, io.StringIO(), rules_only=True) == 0
+    assert set(calls) == {"rules"}
+
+
 def test_publisher_group_drops_the_department():
     from etl.evaluate import publisher_group
 
