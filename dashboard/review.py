@@ -346,7 +346,8 @@ def build_review_layout(data: Data) -> html.Div:
                             rowModelType="infinite",
                             columnDefs=column_defs(),
                             defaultColDef={"sortable": False, "filter": False, "resizable": True},
-                            getRowId="String(params.data.id)",
+                            # no getRowId: the infinite model's loading rows have no data yet, and one id
+                            # for all of them ("undefined") selected every row and lost the selection
                             dashGridOptions={
                                 "rowSelection": {"mode": "singleRow", "enableClickSelection": True,
                                                  "checkboxes": False},  # fmt: skip
@@ -441,7 +442,10 @@ def create_review_app(server: Flask, data: Data, assets_folder: str) -> Dash:
         """function (result) {
             try {
                 var api = window.dash_ag_grid && window.dash_ag_grid.getApi("rv-grid");
-                if (api) { api.refreshInfiniteCache(); }
+                // row ids are the rows' indexes (the loading rows of the infinite model have no data to
+                // take an id from): deselect first, so the row that takes the reviewed one's place is
+                // selected anew when clicked
+                if (api) { api.deselectAll(); api.refreshInfiniteCache(); }
             } catch (e) {}
             return (result && result.message) || "";
         }""",
