@@ -1,0 +1,248 @@
+"""The real evaluation corpus (issue 14): assemble it, check it, rebuild its external part.
+
+    python corpus/tools.py check                      # every part: headers, labels, split, evidence
+    python corpus/tools.py external [--into DIR] [--fetch]
+    python corpus/tools.py assemble --build DIR --final DIR --external-into DIR   # maintainers
+
+Layout: `corpus/dev/` and `corpus/test/` hold the releases we may redistribute (official texts whose
+publishers allow reuse; each file's header says `licence:` and `redistributable: yes`) with their
+`expected.json`. News reports (`redistributable: no`) are not in the repository: `external.json`
+lists them (part, URL, header, sha256 of the text, labels), and `external` rebuilds them into
+`DIR/dev` and `DIR/test` (default `$AIDTRACKER_EXTERNAL_CORPUS`, else
+`~/.cache/aidtracker/corpus-external`): from a local copy when one is there, else with `--fetch`
+from each source URL (the text is then the page's main text by trafilatura, checked against the
+recorded sha256 and the labels' evidence; a page that changed is reported, never silently used).
+The split is by publisher (`split.toml`); `check` fails when a publisher is in both parts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PARTS = ("dev", "test")
+HEADER_KEYS = ("source_url", "publisher", "language", "published", "origin", "licence", "redistributable")
+
+
+def default_external_dir() -> Path:
+    env = os.environ.get("AIDTRACKER_EXTERNAL_CORPUS")
+    return Path(env) if env else Path.home() / ".cache" / "aidtracker" / "corpus-external"
+
+
+def read_file(path: Path) -> tuple[dict[str, str], str]:
+    """(header, body) of a corpus file: `key: value` lines, a `---` line, the verbatim text."""
+    raw = path.read_text(encoding="utf-8")
+    head, sep, body = raw.partition("\n---\n")
+    if not sep:
+        raise ValueError(f"{path.name}: no '---' line after the header")
+    header = {}
+    for line in head.splitlines():
+        k, _, v = line.partition(":")
+        header[k.strip()] = v.strip()
+    return header, body
+
+
+def test_patterns(split_file: Path = HERE / "split.toml") -> dict[str, list[re.Pattern]]:
+    data = tomllib.loads(split_file.read_text(encoding="utf-8"))
+    return {lang: [re.compile(p) for p in pats] for lang, pats in data.get("test", {}).items()}
+
+
+def part_of(header: dict[str, str], patterns: dict[str, list[re.Pattern]]) -> str:
+    pats = patterns.get(header.get("language", ""), [])
+    return "test" if any(p.search(header.get("publisher", "")) for p in pats) else "dev"
+
+
+def publisher_key(publisher: str) -> str:
+    """The publisher a split keeps on one side: the header's name without bracketed detail."""
+    return re.sub(r"\s*\(.*$", "", publisher).strip().lower()
+
+
+# --- assemble (maintainers: from the annotation folders) -------------------------------------------
+
+
+def assemble(build: Path, final: Path, external_into: Path, languages: list[str]) -> int:
+    """Copy the annotated releases into corpus/dev|test (redistributable) or `external_into`
+    (the rest, with external.json), labels from `final/<lang>/expected.json` (settled) when there,
+    else the first annotator's `build/<lang>/expected_a.json`."""
+    patterns = test_patterns()
+    parts: dict[str, list[dict]] = {p: [] for p in PARTS}
+    ext_parts: dict[str, list[dict]] = {p: [] for p in PARTS}
+    manifest = []
+    for part in PARTS:
+        for folder in (HERE / part / "releases", external_into / part / "releases"):
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob("*.txt"):
+                old.unlink()
+    for lang in languages:
+        settled = final / lang / "expected.json"
+        labels_path = settled if settled.is_file() else build / lang / "expected_a.json"
+        labels = json.loads(labels_path.read_text(encoding="utf-8"))
+        print(f"{lang}: {len(labels)} files, labels from {labels_path}")
+        for entry in labels:
+            src = build / lang / "releases" / entry["file"]
+            header, body = read_file(src)
+            part = part_of(header, patterns)
+            entry = {"file": entry["file"], "announcements": entry["announcements"], "notes": entry.get("notes", "")}
+            if header.get("redistributable", "").lower().startswith("yes"):
+                (HERE / part / "releases" / src.name).write_bytes(src.read_bytes())
+                parts[part].append(entry)
+            else:
+                (external_into / part / "releases" / src.name).write_bytes(src.read_bytes())
+                ext_parts[part].append(entry)
+                manifest.append({"part": part, "file": src.name,
+                                 "header": {k: header.get(k, "") for k in (*HEADER_KEYS, "retrieved")},
+                                 "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                                 "announcements": entry["announcements"], "notes": entry["notes"]})
+    for part in PARTS:
+        _write_json(HERE / part / "expected.json", sorted(parts[part], key=lambda e: e["file"]))
+        _write_json(external_into / part / "expected.json", sorted(ext_parts[part], key=lambda e: e["file"]))
+    _write_json(HERE / "external.json", sorted(manifest, key=lambda e: (e["part"], e["file"])))
+    for part in PARTS:
+        print(f"{part}: {len(parts[part])} in the repository, {len(ext_parts[part])} external")
+    return 0
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+# --- external: rebuild the part that is not redistributed ------------------------------------------
+
+
+def external(into: Path, fetch: bool) -> int:
+    """Write the external releases into `into/<part>/`, from the copy there or (fetch) their URLs."""
+    manifest = json.loads((HERE / "external.json").read_text(encoding="utf-8"))
+    expected: dict[str, list[dict]] = {p: [] for p in PARTS}
+    problems = 0
+    for n, e in enumerate(manifest, 1):
+        path = into / e["part"] / "releases" / e["file"]
+        body = None
+        if path.is_file():
+            _, body = read_file(path)
+        elif fetch:
+            body = _fetch_text(e["header"]["source_url"])
+        status = "missing (use --fetch)" if body is None else "ok"
+        if body is not None and hashlib.sha256(body.encode("utf-8")).hexdigest() != e["sha256"]:
+            lost = [a["evidence"] for a in e["announcements"] if a["evidence"] not in body]
+            status = f"text differs from the annotated one; {len(lost)} evidence sentence(s) not found"
+            if lost:
+                body = None  # a changed page is never scored against labels it no longer holds
+        if body is not None and not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            head = "".join(f"{k}: {v}\n" for k, v in e["header"].items())
+            path.write_text(head + "---\n" + body, encoding="utf-8")
+        if body is not None:
+            expected[e["part"]].append({"file": e["file"], "announcements": e["announcements"], "notes": e["notes"]})
+        if status != "ok":
+            problems += 1
+            print(f"[{n}/{len(manifest)}] {e['file']}: {status}", file=sys.stderr)
+    for part in PARTS:
+        _write_json(into / part / "expected.json", expected[part])
+        print(f"{into / part}: {len(expected[part])} releases")
+    return 1 if problems else 0
+
+
+def _fetch_text(url: str, max_bytes: int = 5_000_000) -> str | None:
+    """The page's main text (http(s) only, 20 s timeout, at most `max_bytes`), or None."""
+    if not url.lower().startswith(("http://", "https://")):
+        print(f"{url}: not an http(s) URL", file=sys.stderr)
+        return None
+    try:
+        import httpx
+        import trafilatura
+
+        with httpx.Client(timeout=20, follow_redirects=True) as client, client.stream("GET", url) as r:
+            r.raise_for_status()
+            chunks, size = [], 0
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValueError(f"larger than {max_bytes} bytes")
+                chunks.append(chunk)
+        return trafilatura.extract(b"".join(chunks).decode(r.encoding or "utf-8", "replace")) or None
+    except Exception as exc:  # offline, gone, blocked, too big: reported by the caller
+        print(f"{url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+# --- check ------------------------------------------------------------------------------------------
+
+
+def check(external_dir: Path | None = None) -> list[str]:
+    """Problems of the corpus in the repository (and of the external part when given)."""
+    sys.path.insert(0, str(HERE.parent))
+    from db.reference import CATEGORY_GROUP
+
+    patterns = test_patterns()
+    problems: list[str] = []
+    publishers: dict[str, set[str]] = {p: set() for p in PARTS}
+    roots = [HERE] + ([external_dir] if external_dir else [])
+    for root in roots:
+        for part in PARTS:
+            exp_path = root / part / "expected.json"
+            if not exp_path.is_file():
+                continue
+            entries = json.loads(exp_path.read_text(encoding="utf-8"))
+            listed = {e["file"] for e in entries}
+            on_disk = {p.name for p in (root / part / "releases").glob("*.txt")}
+            problems += [f"{part}/{f}: listed but missing" for f in sorted(listed - on_disk)]
+            problems += [f"{part}/{f}: not listed in expected.json" for f in sorted(on_disk - listed)]
+            for e in entries:
+                if e["file"] not in on_disk:
+                    continue
+                header, body = read_file(root / part / "releases" / e["file"])
+                where = f"{part}/{e['file']}"
+                problems += [f"{where}: header has no {k}" for k in HEADER_KEYS if not header.get(k)]
+                if root == HERE and not header.get("redistributable", "").lower().startswith("yes"):
+                    problems.append(f"{where}: not redistributable, yet in the repository")
+                if part_of(header, patterns) != part:
+                    problems.append(f"{where}: split.toml puts it in {part_of(header, patterns)}")
+                publishers[part].add(publisher_key(header.get("publisher", "")))
+                for a in e["announcements"]:
+                    if a.get("evidence") not in body:
+                        problems.append(f"{where}: evidence not verbatim: {str(a.get('evidence'))[:60]!r}")
+                    if a.get("category") not in CATEGORY_GROUP:
+                        problems.append(f"{where}: category {a.get('category')!r} is not a CONTRACT code")
+                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(a.get("date"))):
+                        problems.append(f"{where}: date {a.get('date')!r} is not YYYY-MM-DD")
+    both = publishers["dev"] & publishers["test"]
+    problems += [f"publisher {p!r} is in both parts" for p in sorted(both)]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check")
+    c.add_argument("--external", type=Path, default=None, help="also check this external folder")
+    x = sub.add_parser("external")
+    x.add_argument("--into", type=Path, default=None)
+    x.add_argument("--fetch", action="store_true", help="download the releases missing from --into")
+    a = sub.add_parser("assemble")
+    a.add_argument("--build", type=Path, required=True)
+    a.add_argument("--final", type=Path, required=True)
+    a.add_argument("--external-into", type=Path, default=None)
+    a.add_argument("--languages", default="en,fr,de,nl,da,sv")
+    args = ap.parse_args(argv)
+    if args.cmd == "check":
+        problems = check(args.external)
+        for p in problems:
+            print(p)
+        print(f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+    if args.cmd == "external":
+        return external(args.into or default_external_dir(), args.fetch)
+    return assemble(args.build, args.final, args.external_into or default_external_dir(),
+                    [x for x in args.languages.split(",") if (args.build / x / "expected_a.json").is_file()])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
