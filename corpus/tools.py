@@ -2,6 +2,7 @@
 
     python corpus/tools.py check                      # every part: headers, labels, split, evidence
     python corpus/tools.py external [--into DIR] [--fetch]
+    python corpus/tools.py merged dev --into DIR [--external DIR] [--extra ../shared/corpus]
     python corpus/tools.py assemble --build DIR --final DIR --external-into DIR   # maintainers
 
 Layout: `corpus/dev/` and `corpus/test/` hold the releases we may redistribute (official texts whose
@@ -218,6 +219,25 @@ def check(external_dir: Path | None = None) -> list[str]:
     return problems
 
 
+def merged(part: str, into: Path, external_dir: Path, extra: list[Path]) -> int:
+    """One folder (releases/ + expected.json) holding a part from the repository, the external
+    folder and any `extra` corpora (e.g. ../shared/corpus), for `aidtracker evaluate` and `train`."""
+    (into / "releases").mkdir(parents=True, exist_ok=True)
+    for old in (into / "releases").iterdir():
+        old.unlink()
+    entries = []
+    for root in [HERE / part, external_dir / part, *extra]:
+        exp = root / "expected.json"
+        if not exp.is_file():
+            continue
+        for e in json.loads(exp.read_text(encoding="utf-8")):
+            (into / "releases" / e["file"]).write_bytes((root / "releases" / e["file"]).read_bytes())
+            entries.append(e)
+    _write_json(into / "expected.json", entries)
+    print(f"{into}: {len(entries)} releases")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -226,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     x = sub.add_parser("external")
     x.add_argument("--into", type=Path, default=None)
     x.add_argument("--fetch", action="store_true", help="download the releases missing from --into")
+    m = sub.add_parser("merged", help="one folder with a part from the repository, external and extra corpora")
+    m.add_argument("part", choices=PARTS)
+    m.add_argument("--into", type=Path, required=True)
+    m.add_argument("--external", type=Path, default=None)
+    m.add_argument("--extra", type=Path, action="append", default=[])
     a = sub.add_parser("assemble")
     a.add_argument("--build", type=Path, required=True)
     a.add_argument("--final", type=Path, required=True)
@@ -238,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             print(p)
         print(f"{len(problems)} problem(s)")
         return 1 if problems else 0
+    if args.cmd == "merged":
+        return merged(args.part, args.into, args.external or default_external_dir(), args.extra)
     if args.cmd == "external":
         return external(args.into or default_external_dir(), args.fetch)
     return assemble(args.build, args.final, args.external_into or default_external_dir(),
