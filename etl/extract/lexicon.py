@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from etl import donors as donor_ref
 from etl.extract import fastre, prefilter
 
-SUPPORTED = ("en", "fr", "nl", "da", "sv")
+SUPPORTED = ("en", "fr", "nl", "da", "sv", "de")
 
 
 class Matcher(Protocol):
