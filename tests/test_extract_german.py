@@ -10,8 +10,8 @@ from etl.extract import extract, lexicon
 from etl.types import ReleaseText
 
 
-def rows(text: str, publisher: str = "Bundesregierung") -> list[tuple]:
-    rel = ReleaseText(source="t.txt", text=text, published=dt.date(2023, 1, 25), language="de", publisher=publisher)
+def rows(text: str, publisher: str = "Bundesregierung", published: dt.date = dt.date(2023, 1, 25)) -> list[tuple]:
+    rel = ReleaseText(source="t.txt", text=text, published=published, language="de", publisher=publisher)
     return [(a.donor_code, a.category, a.quantity, a.value, a.currency, a.date) for a in extract(rel)]
 
 
@@ -44,8 +44,9 @@ def test_no_row_for_calls_totals_restocking_and_deliveries(text):
 
 
 def test_number_words_and_german_date():
+    """The day written before the month ("25. Januar") is the row's date, not the release's."""
     got = rows("Am 25. Januar 2023 kündigte die Bundesregierung an, der Ukraine vierzehn Kampfpanzer Leopard 2 zu liefern.",
-               publisher="Die Rheinpfalz")
+               publisher="Die Rheinpfalz", published=dt.date(2023, 2, 3))
     assert got == [("DEU", "tanks", 14, None, None, "2023-01-25")]
 
 

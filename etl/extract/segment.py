@@ -26,6 +26,10 @@ _BULLET = re.compile(r"\A[ \t]*(?:[•·◦▪‣∙*–—-]|\d{1,2}[.)]|[a-z][
 _END_PUNCT = re.compile(r"[.!?;:…»”\"')\]]\s*\Z")
 _BOUNDARY = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[\"'»”’)\]])*(?=\s+[\"'«“‘(\[]?[A-ZÀ-ÖØ-Þ0-9•])")
 _TOKEN_BEFORE = re.compile(r"([\w.]+)\Z")
+# German writes the day as an ordinal before a capitalised month ("am 25. Januar 2023"): no boundary
+_DAY_BEFORE = re.compile(r"(?<![\w.])\d{1,2}\Z")
+_MONTH_AFTER = re.compile(r"\.\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+                          r"|Dezember)\b")
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -76,7 +80,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         cur = ls
         for m in _BOUNDARY.finditer(text, ls, le):
             dot = m.start()
-            if text[dot] == "." and len(m.group()) == 1 and _is_abbreviation(text, dot):
+            if text[dot] == "." and len(m.group()) == 1 and (
+                    _is_abbreviation(text, dot)
+                    or (_DAY_BEFORE.search(text, max(ls, dot - 3), dot) and _MONTH_AFTER.match(text, dot))):
                 continue
             end = m.end()
             if end > cur:
