@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from aidtracker import __version__
-from aidtracker.config import database_url, redact_url
+from aidtracker.settings import database_url, redact_url
 
 
 class NotImplementedYet(click.ClickException):

@@ -146,7 +146,7 @@ def _first_line(exc: BaseException) -> str:
 def prepare_database(engine: Engine, out=sys.stderr) -> bool:
     """Upgrade the schema and, on an empty database, load the bundled samples. False (with one
     line on `out`) when the database cannot be reached."""
-    from aidtracker.config import redact_url
+    from aidtracker.settings import redact_url
     from db.engine import upgrade
     from db.models import Announcement
 

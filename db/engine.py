@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from aidtracker.config import database_url
+from aidtracker.settings import database_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

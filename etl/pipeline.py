@@ -782,7 +782,7 @@ def run_refresh(sources: list[str], *, engine: Engine | None = None, out: TextIO
     """The `aidtracker refresh` command: prints the one-line summary, returns the exit code."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from aidtracker.config import database_url, redact_url
+    from aidtracker.settings import database_url, redact_url
     from db.engine import make_engine
     from etl.lock import LockLost
     from etl.sources import SourcesError, resolve

@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aidtracker.config import sources_path
+from aidtracker.settings import sources_path
 
 RELEASE_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".md")
 ALLOWED_SCHEMES = ("http", "https")

@@ -1,4 +1,6 @@
-"""Where things live: database URL, data and config directories, sources file."""
+"""Settings at the bottom of the import graph: database URL, data and config directories, sources file.
+
+Imported by the CLI, etl, db and dashboard; imports none of them (tests/test_layout.py)."""
 
 from __future__ import annotations
 
