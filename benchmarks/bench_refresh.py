@@ -98,8 +98,8 @@ def baseline(folder: Path) -> tuple[float, float]:
 
 def full_refresh(folder: Path, db: Path, workers: int):
     from db.engine import make_engine
+    from etl.fetch.sources import Settings, Source, SourcesConfig
     from etl.pipeline import refresh
-    from etl.sources import Settings, Source, SourcesConfig
 
     engine = make_engine(f"sqlite:///{db}")
     config = SourcesConfig(Settings(parse_workers=workers), [Source("path", str(folder))])

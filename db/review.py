@@ -127,7 +127,7 @@ def _json(values: Mapping[str, Any] | None) -> str | None:
 
 
 def _money(row: Mapping[str, Any]) -> dict[str, Any]:
-    from etl.money import to_eur_usd
+    from etl.load.money import to_eur_usd
 
     value, currency, date = row.get("value"), row.get("currency"), row.get("date")
     if value is None or not currency or date is None:

@@ -133,7 +133,7 @@ def score(expected_rows: Sequence[Mapping], predicted_rows: Sequence[Mapping]) -
 def load_expected(path: Path) -> dict[str, list[dict]]:
     """expected.json as {file name: rows with `donor_code`}; `EvaluateError` when invalid."""
     from db.reference import CATEGORY_GROUP
-    from etl.donors import code_for
+    from etl.extract.donors import code_for
 
     if not path.is_file():
         raise EvaluateError(f"{path}: not found (the corpus needs an expected.json)")
@@ -201,7 +201,7 @@ class FileResult:
 def evaluate_corpus(corpus_dir: Path, rules_only: bool = False) -> list[FileResult]:
     """Run extraction (or the rules alone) over every release listed in expected.json and score it."""
     import etl.extract
-    from etl.donors import code_for
+    from etl.extract.donors import code_for
     from etl.parse import ReleaseError, read_release_file
 
     extract = etl.extract.extract_rules if rules_only else etl.extract.extract

@@ -23,8 +23,8 @@ def evaluate_database(engine: Engine) -> tuple[list[FileResult], dict]:
     from db.models import Announcement as A
     from db.models import Donor, Release
     from db.rollups import current_release_condition
-    from etl.donors import code_for
     from etl.extract import extract
+    from etl.extract.donors import code_for
     from etl.types import ReleaseText
 
     with engine.connect() as conn:

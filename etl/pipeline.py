@@ -288,8 +288,8 @@ class Refresh:
     # -- 5. sources to inputs ---------------------------------------------------------------
 
     def expand(self) -> list[Input]:
+        from etl.fetch.sources import release_files
         from etl.load import failed_sources
-        from etl.sources import release_files
 
         inputs: list[Input] = []
         for src in self.config.sources:
@@ -312,7 +312,7 @@ class Refresh:
                 continue
             known.add(source)
             if source.startswith(("http://", "https://")):  # page or feed: as a URL argument
-                from etl.sources import Source
+                from etl.fetch.sources import Source
 
                 inputs += self._expand_url(Source("url", source))
             else:
@@ -784,8 +784,8 @@ def run_refresh(sources: list[str], *, engine: Engine | None = None, out: TextIO
 
     from aidtracker.settings import database_url, redact_url
     from db.engine import make_engine
+    from etl.fetch.sources import SourcesError, resolve
     from etl.lock import LockLost
-    from etl.sources import SourcesError, resolve
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -835,7 +835,7 @@ def load_samples(engine: Engine | None = None, *, lock_wait: float = 600.0) -> R
     """Load the bundled sample releases (no network); what `aidtracker serve` does on an empty
     database. Idempotent, locked like any refresh, upgrades the schema first."""
     from db.engine import default_engine
-    from etl.sources import Settings, Source, SourcesConfig, samples_dir
+    from etl.fetch.sources import Settings, Source, SourcesConfig, samples_dir
 
     config = SourcesConfig(settings=Settings(parse_workers=1),
                            sources=[Source("path", str(samples_dir()), name="bundled sample releases")])  # fmt: skip

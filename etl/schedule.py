@@ -71,8 +71,8 @@ def run_schedule(
     err: TextIO | None = None,
 ) -> int:
     from db.engine import make_engine
+    from etl.fetch.sources import SourcesError, resolve
     from etl.pipeline import EXIT_LOCKED, RefreshError, _setup_logging, refresh
-    from etl.sources import SourcesError, resolve
 
     out = out or sys.stdout
     err = err or sys.stderr

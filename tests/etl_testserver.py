@@ -240,7 +240,7 @@ def expected_rows() -> dict[str, list[dict]]:
 
 def expected_extract(release):
     """Announcements of the corpus file named in `release.source` (none for other releases)."""
-    from etl.donors import code_for
+    from etl.extract.donors import code_for
     from etl.types import Announcement
 
     m = _STEM.search(release.source)

@@ -9,7 +9,7 @@ import pytest
 from etl_testserver import Route, TestServer, gzip_bomb, rss
 
 from etl.fetch import Fetcher, FetchError, feed_entries, looks_like_feed, refuse_scheme
-from etl.sources import Settings
+from etl.fetch.sources import Settings
 
 FAST = Settings(timeout=2, total_timeout=5, per_host_delay=0, retries=2, backoff=0.01, max_bytes=100_000)
 

@@ -9,9 +9,9 @@ import pytest
 from etl_testserver import corpus_files, expected_rows
 from sqlalchemy import text
 
-from etl.donors import code_for
-from etl.money import to_eur_usd
-from etl.pledge import Mention, assign_keys, compatible
+from etl.extract.donors import code_for
+from etl.load.money import to_eur_usd
+from etl.load.pledge import Mention, assign_keys, compatible
 
 D = dt.date.fromisoformat
 

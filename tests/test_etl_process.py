@@ -18,10 +18,10 @@ from sqlalchemy import select, text
 
 from db.engine import make_engine
 from db.models import EtlRun
+from etl.fetch.sources import Settings, Source, SourcesConfig
 from etl.lock import RefreshLock
 from etl.pipeline import refresh, run_refresh
 from etl.schedule import DurationError, parse_duration, run_schedule
-from etl.sources import Settings, Source, SourcesConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tests" / "etl_testserver.py"

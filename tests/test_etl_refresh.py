@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 
 from db.engine import make_engine
 from db.models import Announcement, EtlRun, FetchState, Release
+from etl.fetch.sources import Settings, Source, SourcesConfig, samples_dir
 from etl.pipeline import data_version, load_samples, load_samples_if_empty, refresh, run_refresh
-from etl.sources import Settings, Source, SourcesConfig, samples_dir
 
 FAST = Settings(
     timeout=2, total_timeout=4, per_host_delay=0, retries=1, backoff=0.01, max_bytes=300_000, fetch_workers=2,

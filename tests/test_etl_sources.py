@@ -7,9 +7,8 @@ import tomllib
 
 import pytest
 
-import etl.sources
-from etl.money import to_eur_usd
-from etl.sources import (
+import etl.fetch.sources
+from etl.fetch.sources import (
     SourcesError,
     default_sources_file,
     example_sources_file,
@@ -19,6 +18,7 @@ from etl.sources import (
     samples_dir,
     source_from_arg,
 )
+from etl.load.money import to_eur_usd
 
 
 def test_example_file_lists_samples_nato_en_fr_and_dod():
@@ -31,7 +31,7 @@ def test_example_file_lists_samples_nato_en_fr_and_dod():
     assert all(f.startswith("https://") for f in feeds)
     # every setting of the example is a real one, shown with its default value
     shown = tomllib.loads(example_sources_file().read_text())["settings"]
-    defaults = etl.sources.Settings()
+    defaults = etl.fetch.sources.Settings()
     assert {k: getattr(defaults, k) for k in shown} == shown
     assert len(list(samples_dir().glob("*.txt"))) == 17
 
@@ -39,7 +39,7 @@ def test_example_file_lists_samples_nato_en_fr_and_dod():
 def test_default_file_is_the_example_until_the_user_has_one(tmp_path, monkeypatch):
     monkeypatch.delenv("AIDTRACKER_SOURCES", raising=False)
     user = tmp_path / "sources.toml"
-    monkeypatch.setattr(etl.sources, "sources_path", lambda: user)
+    monkeypatch.setattr(etl.fetch.sources, "sources_path", lambda: user)
     assert default_sources_file() == example_sources_file()
     user.write_text('[[source]]\npage = "https://example.org/a.html"\n')
     assert default_sources_file() == user

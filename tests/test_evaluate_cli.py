@@ -15,8 +15,8 @@ from click.testing import CliRunner
 import etl.extract
 from aidtracker.cli import main
 from db.reference import group_of
-from etl.donors import code_for
 from etl.evaluate import run_evaluate
+from etl.extract.donors import code_for
 from etl.types import Announcement
 
 CONTRACT_KEYS = ["precision", "recall", "f1", "date_accuracy", "n_expected", "n_predicted"]

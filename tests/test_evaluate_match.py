@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from etl.donors import code_for, name_for
 from etl.evaluate import Counts, match, score
+from etl.extract.donors import code_for, name_for
 
 
 def row(code: str, category: str, date: str = "2023-01-01", **kw) -> dict:

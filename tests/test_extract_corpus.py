@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.donors import code_for
 from etl.extract import extract, lexicon
+from etl.extract.donors import code_for
 from etl.parse import read_release_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,8 +35,8 @@ from test_etl_process import SETTINGS_TOML, count, spawn, wait_for
 from test_etl_refresh import snapshot
 
 from db.engine import make_engine, upgrade
+from etl.fetch.sources import Settings, Source, SourcesConfig
 from etl.pipeline import refresh
-from etl.sources import Settings, Source, SourcesConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = corpus_files()

@@ -26,9 +26,9 @@ from db.review import (
     release_paragraph,
 )
 from etl.extract import extract
+from etl.fetch.sources import Settings, Source, SourcesConfig
 from etl.load import FINGERPRINT_LOCATION
 from etl.pipeline import load_samples, refresh
-from etl.sources import Settings, Source, SourcesConfig
 from etl.types import ReleaseText
 
 A = Announcement

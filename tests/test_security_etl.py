@@ -24,8 +24,8 @@ from test_fuzz_etl import COUNTRIES, GOOD_EN, INVISIBLE, measured
 
 from db.engine import make_engine
 from db.models import Announcement, EtlRun, Release
+from etl.fetch.sources import Settings, Source, SourcesConfig
 from etl.pipeline import refresh
-from etl.sources import Settings, Source, SourcesConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tests" / "etl_testserver.py"

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from etl import donors as donor_ref
 from etl.extract import dates as dates_mod
+from etl.extract import donors as donor_ref
 from etl.extract import fastre
 from etl.extract import lexicon as lx
 from etl.extract import numbers as nums

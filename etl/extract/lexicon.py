@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Protocol
 
-from etl import donors as donor_ref
+from etl.extract import donors as donor_ref
 from etl.extract import fastre, prefilter
 
 SUPPORTED = ("en", "fr", "nl", "da", "sv", "de")

@@ -40,8 +40,8 @@ from db.models import Announcement as AnnouncementRow
 from db.models import Category, Donor, FetchState, Release
 from db.review import carry_reviews
 from etl.extract.status import STATUSES
-from etl.money import to_eur_usd
-from etl.pledge import Mention, assign_keys
+from etl.load.money import to_eur_usd
+from etl.load.pledge import Mention, assign_keys
 from etl.types import Announcement, ReleaseText
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ class MentionCache:
         return (m.donor_code, m.recipient_code, m.category_code, m.date.toordinal() // 7)
 
     def candidates(self, conn: Connection, new: list[Mention]) -> list[Mention]:
-        from etl.pledge import WINDOW_DAYS
+        from etl.load.pledge import WINDOW_DAYS
 
         wanted: dict[tuple, None] = {}
         for m in new:

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from aidtracker import __version__
-from etl.sources import ALLOWED_SCHEMES, MAX_URL_LENGTH, Settings
+from etl.fetch.sources import ALLOWED_SCHEMES, MAX_URL_LENGTH, Settings
 
 USER_AGENT = (
     f"aidtracker/{__version__} (open-source dataset of aid to Ukraine from official press releases; "
