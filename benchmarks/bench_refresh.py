@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         # warm both sides outside the timed parts: imports and first calls
         import trafilatura
 
-        import etl.worker  # noqa: F401  (parses one page and extracts one sentence per language)
+        import etl.parse.warm  # noqa: F401  (parses one page and extracts one sentence per language)
 
         trafilatura.extract(next(folder.glob("*.html")).read_text(encoding="utf-8"))
 

@@ -1,4 +1,4 @@
-"""The worker-process side of `refresh`: what the forkserver imports once, warmed up.
+"""What the forkserver of `refresh` imports once, warmed up, before it forks any worker.
 
 Parsing and extraction pay about a second on their first call (trafilatura's imports, the
 compiled lexicons of every language). The forkserver imports this module before it forks any
@@ -7,9 +7,9 @@ worker, so every worker starts warm instead of paying that second itself.
 
 from __future__ import annotations
 
-from etl.pipeline import parse_and_extract, parse_and_extract_many
+from etl.parse.workers import parse_and_extract, parse_and_extract_many
 
-__all__ = ["parse_and_extract", "parse_and_extract_many"]
+__all__ = ["parse_and_extract", "parse_and_extract_many", "warm_up"]
 
 _WARM_HTML = (
     b"<!DOCTYPE html><html lang='en'><head><title>Warm-up</title></head><body><article>"
