@@ -43,7 +43,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 def extract(paths: tuple[Path, ...], fmt: str) -> None:
     """Print the announcements found in release files or folders (no database)."""
-    from etl.cli_extract import run_extract
+    from aidtracker.cli_extract import run_extract
 
     sys.exit(run_extract(list(paths), fmt, sys.stdout, sys.stderr))
 
@@ -64,7 +64,7 @@ def evaluate(corpus_dir: Path | None, as_json: bool, use_db: bool, rules_only: b
         raise click.UsageError("give CORPUS_DIR or --db")
     if use_db:
         from db.engine import default_engine
-        from etl.evaluate_db import run_evaluate_db
+        from etl.evaluate.database import run_evaluate_db
 
         try:
             sys.exit(run_evaluate_db(default_engine(), as_json, sys.stdout))
@@ -160,8 +160,8 @@ def current() -> None:
 @click.option("--check", is_flag=True, help="Retrain and fail (exit 1) when the model file differs.")
 def train(corpus_dirs: tuple[Path, ...], output: Path | None, check: bool) -> None:
     """Rebuild the learned row filter from development corpora (needs scikit-learn)."""
+    from etl.evaluate.train import run_train
     from etl.extract.learned import MODEL_PATH
-    from etl.train import run_train
 
     sys.exit(run_train(list(corpus_dirs), output or MODEL_PATH, check))
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.engine import make_engine
 from db.models import Announcement
 from db.review import Reviewer, add_row, apply_review
-from etl.evaluate_db import evaluate_database
+from etl.evaluate.database import evaluate_database
 
 ANA = Reviewer(None, "ana")
 

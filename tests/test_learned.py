@@ -1,4 +1,4 @@
-"""Issue 14: the learned row filter beside the rules (etl.extract.learned) and its training (etl.train)."""
+"""Issue 14: the learned row filter beside the rules (etl.extract.learned) and its training (etl.evaluate.train)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from conftest import SHARED_CORPUS
 
 import etl.extract
+from etl.evaluate.train import model_json, run_train, train
 from etl.extract import learned
 from etl.parse import read_release_file
-from etl.train import model_json, run_train, train
 
 SAMPLE = sorted((Path(etl.__file__).parent / "samples" / "releases").iterdir())[0]
 
