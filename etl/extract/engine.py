@@ -7,6 +7,7 @@ docs/extraction.md for the rules in prose.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from etl.extract import dates as dates_mod
 from etl.extract import lexicon as lx
@@ -36,6 +37,9 @@ from etl.extract.sentences import (
     _sentence_negated,
 )
 from etl.types import Announcement, ReleaseText
+
+_QUESTION_END = re.compile(r"\?[\s\"'»”’)]*\Z")
+TOPIC_REACH = 6  # sentences within which "the package" refers to the last donor's announcement (quotes between)
 
 # ----------------------------------------------------------------------------- main
 
@@ -96,6 +100,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         st = text[s0:e0]
         if len(st) > 5000:  # not prose
             continue
+        if _QUESTION_END.search(st):
+            continue  # "Why is Germany sending heavy weapons now?": a question announces nothing
         if len(st) < 100 and facts.match(st):
             break  # "Quick facts", "Faits en bref", "Fakta": what follows restates earlier aid
         if _is_headline(st) and not (list_ctx and i - list_ctx[1] <= 8):
@@ -130,7 +136,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                  and bool(lex.w["package"].search(st)) and bool(nums.find_money(st, lex)))
         # "In the package are armoured vehicles ...": a reference to the package just announced lists its parts
         pkg_list = False
-        if not has_trigger and (recent or (topic is not None and i - topic[1] <= RECENT)):
+        if not has_trigger and (recent or (topic is not None and i - topic[1] <= TOPIC_REACH)):
             pkg_ref = lex.w["package_ref"].search(st) is not None
             pkg_list = pkg_ref or lex.w["aid_ref"].search(st) is not None  # "Cette aide portera sur ..."
         candidate = in_list or carry or pkg_list or has_trigger
@@ -192,10 +198,12 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                 donors = list_ctx[0]
             elif anaphoric and recent:
                 donors = list(dict.fromkeys(r.donor for r in recent))
-            elif (anaphoric or pkg_ref) and topic and i - topic[1] <= RECENT + 1:
+            elif (anaphoric or pkg_ref) and topic and i - topic[1] <= TOPIC_REACH:
                 donors = topic[0]  # "This package ...": the donor of the announcement just before
             elif implicit and pub_code:
                 donors = [pub_code]
+            elif trig and topic and len(topic[0]) == 1 and i - topic[1] <= 2:
+                donors = topic[0]  # "Geliefert werden sollen ...": no donor named, the one just announcing
             else:
                 donors = []
             prev_donors = donors or prev_donors
