@@ -7,7 +7,6 @@ docs/extraction.md for the rules in prose.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from etl.extract import dates as dates_mod
 from etl.extract import lexicon as lx
@@ -38,7 +37,7 @@ from etl.extract.sentences import (
 )
 from etl.types import Announcement, ReleaseText
 
-_QUESTION_END = re.compile(r"\?[\s\"'»”’)]*\Z")
+_CLOSERS = " \t\n\"'»”’)"  # what may follow a question mark at the end of a sentence
 TOPIC_REACH = 6  # sentences within which "the package" refers to the last donor's announcement (quotes between)
 
 # ----------------------------------------------------------------------------- main
@@ -100,7 +99,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         st = text[s0:e0]
         if len(st) > 5000:  # not prose
             continue
-        if _QUESTION_END.search(st):
+        if st.rstrip(_CLOSERS).endswith("?"):
             continue  # "Why is Germany sending heavy weapons now?": a question announces nothing
         if len(st) < 100 and facts.match(st):
             break  # "Quick facts", "Faits en bref", "Fakta": what follows restates earlier aid

@@ -1,4 +1,4 @@
-"""Issue 14, round 2 of the rules (structure and words, from the development part's errors):
+"""Issue 14, round 3 of the rules (structure and words, from the development part's errors):
 refusals, questions, a package's parts a few quoted sentences later, a giving verb without a donor."""
 
 from __future__ import annotations
