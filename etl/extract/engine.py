@@ -283,7 +283,8 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
                     new_rows[0].value = m.value
                     new_rows[0].currency = nums.resolve_currency(m.currency, donors[0])
                 elif pkg or items or trig:
-                    cat = _total_category(st, cs, ce, m, cats, lex)  # the words around the amount, not the clause
+                    near = text[spans[max(i - 1, 0)][0] : spans[min(i + 2, len(spans) - 1)][1]]
+                    cat = _total_category(st, cs, ce, m, cats, lex, near)  # the words around the amount
                     name = _package_name(st, cs, ce, m, lex)
                     if multi or not cats:
                         new_rows = [r for r in new_rows if r.category != cat or cat == "other_military"]

@@ -253,9 +253,12 @@ def _kind_of(category: str) -> str:
     return group if group in ("humanitarian", "financial") else "military"
 
 
-def _total_category(st: str, cs: int, ce: int, m: nums.Money, cats: list[str], lex: lx.Lexicon) -> str:
+def _total_category(st: str, cs: int, ce: int, m: nums.Money, cats: list[str], lex: lx.Lexicon,
+                    context: str = "") -> str:
     """The category of an amount's total row: what the clause's items and the words around the amount
-    say it pays for (military unless humanitarian or financial)."""
+    say it pays for (military unless humanitarian or financial). When neither says anything, the
+    neighbouring sentences (`context`) decide: "a new package of SEK 650 million." followed by "to secure
+    Ukraine's energy supply" is a civil package."""
     ws, we = max(cs, m.start - 80), min(ce, m.end + 80)
     if any(lx.common()["groups"][c] in ("lethal", "non_lethal") for c in cats) \
             or lex.w["military_cues"].search(st, ws, we):
@@ -264,6 +267,11 @@ def _total_category(st: str, cs: int, ce: int, m: nums.Money, cats: list[str], l
         return "humanitarian"
     if lex.w["financial_cues"].search(st, ws, we) or "financial" in cats:
         return "financial"
+    if context and not lex.w["military_cues"].search(context):
+        if lex.w["humanitarian_cues"].search(context):
+            return "humanitarian"
+        if lex.w["financial_cues"].search(context):
+            return "financial"
     return "other_military"
 
 

@@ -431,12 +431,15 @@ def publisher_donor(publisher: str | None, lang: str | None = None) -> tuple[str
     """(donor code, implicit) for a publisher string; (None, False) when unknown."""
     if not publisher:
         return None, False
+    fallback = common().get("publisher_fallback", {})
+    outlet, official = fallback.get("outlet"), fallback.get("official")
+    if outlet and re.search(outlet, publisher) and not (official and re.search(official, publisher)):
+        return None, False  # a news outlet's report is not the donor's own release ("DoD News" is official)
     for entry in common().get("publishers", []):
         if re.search(entry["pattern"], publisher):
             return entry["donor"], bool(entry.get("implicit", True))
     # the country named in the publisher string is the donor only for an official publisher ("Ministry of
     # Defence of Estonia"), not for a news outlet that carries a country's name ("Kuwait News Agency")
-    official = common().get("publisher_fallback", {}).get("official")
     if official and not re.search(official, publisher):
         return None, False
     lex = get(lang)
