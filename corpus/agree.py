@@ -1,6 +1,7 @@
 """Inter-annotator agreement: annotator A as reference, B as prediction, CONTRACT's matching rule.
 
     python corpus/agree.py A.json B.json [--common] [--diff out.json]
+    python corpus/agree.py corpus corpus/second_reading/fr_b.json --common   # A = the corpus's labels
 
 `--common` scores only the files B labelled (a second reading still in progress); `--diff` writes the
 rows only one of them has, per file, for the settling step.
@@ -19,6 +20,12 @@ from etl.evaluate import match  # noqa: E402
 
 
 def load(path: str) -> dict[str, list[dict]]:
+    """A label file, or (`corpus`) the labels the corpus holds: both parts and external.json."""
+    if path == "corpus":
+        here = Path(__file__).resolve().parent
+        paths = [here / "dev" / "expected.json", here / "test" / "expected.json", here / "external.json"]
+        return {e["file"]: e.get("announcements", []) for p in paths
+                for e in json.loads(p.read_text(encoding="utf-8"))}
     return {e["file"]: e.get("announcements", []) for e in json.loads(Path(path).read_text(encoding="utf-8"))}
 
 
