@@ -48,3 +48,40 @@ def test_external_rebuild_from_a_local_copy_reports_missing(tmp_path, capsys):
     assert tools.external(tmp_path, fetch=False) == 1  # nothing there, no fetching in tests
     assert "missing (use --fetch)" in capsys.readouterr().err
     assert json.loads((tmp_path / "test" / "expected.json").read_text()) == []
+
+
+def _manifest(tmp_path: Path, body: str) -> Path:
+    import hashlib
+
+    entry = {"part": "dev", "file": "x001_pub_en_2024-01-02.txt",
+             "header": {"source_url": "https://example.org/a", "publisher": "Pub", "language": "en",
+                        "published": "2024-01-02", "origin": "news", "licence": "news",
+                        "redistributable": "no", "retrieved": 'search pages "pub aid ukraine"'},
+             "sha256": hashlib.sha256(body.encode()).hexdigest(), "notes": "",
+             "announcements": [{"evidence": "Pub's country sends 5 tanks to Ukraine."}]}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps([entry]), encoding="utf-8")
+    return path
+
+
+def test_put_accepts_an_identical_copy_after_trimming_the_page_store_marker(tmp_path, capsys):
+    body = "Pub's country sends 5 tanks to Ukraine.\n\nMore text."
+    manifest = _manifest(tmp_path, body)
+    (tmp_path / "copy.txt").write_text(" date 2024-01 " + body + "\n", encoding="utf-8")
+    assert tools.put("x001_pub_en_2024-01-02.txt", tmp_path / "copy.txt", manifest, tmp_path / "out") == 0
+    assert "identical" in capsys.readouterr().out
+    header, got = tools.read_file(tmp_path / "out" / "dev" / "releases" / "x001_pub_en_2024-01-02.txt")
+    assert got == body and header["retrieved"] == 'search pages "pub aid ukraine"'
+    assert tools.todo(manifest, tmp_path / "out") == 0
+
+
+def test_put_refuses_a_copy_that_lost_an_evidence_sentence(tmp_path, capsys):
+    manifest = _manifest(tmp_path, "Pub's country sends 5 tanks to Ukraine.")
+    (tmp_path / "copy.txt").write_text("Pub’s country sends 5 tanks to Ukraine.", encoding="utf-8")  # curly quote
+    assert tools.todo(manifest, tmp_path / "out") == 1
+    assert tools.put("x001_pub_en_2024-01-02.txt", tmp_path / "copy.txt", manifest, tmp_path / "out") == 1
+    assert "refused, 1 of 1" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "dev").exists()
+    (tmp_path / "copy.txt").write_text("Other words. Pub's country sends 5 tanks to Ukraine.", encoding="utf-8")
+    assert tools.put("x001_pub_en_2024-01-02.txt", tmp_path / "copy.txt", manifest, tmp_path / "out") == 0
+    assert "holds all 1 evidence" in capsys.readouterr().out
