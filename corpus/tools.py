@@ -2,8 +2,6 @@
 
     python corpus/tools.py check                      # every part: headers, labels, split, evidence
     python corpus/tools.py external [--into DIR] [--fetch]
-    python corpus/tools.py todo [--manifest M] [--into DIR]          # missing texts, by stored-page query
-    python corpus/tools.py put FILE_NAME BODY.txt [--manifest M] [--into DIR]  # a transcribed text, checked
     python corpus/tools.py merged dev --into DIR [--external DIR] [--extra ../shared/corpus]
     python corpus/tools.py assemble --build DIR --final DIR --external-into DIR   # maintainers
 
@@ -176,80 +174,6 @@ def _fetch_text(url: str, max_bytes: int = 5_000_000) -> str | None:
         return None
 
 
-# --- todo / put: rebuild external texts by hand from stored pages ------------------------------------
-# With no internet, `--fetch` cannot run; the texts can still be copied from the stored pages that
-# the `retrieved:` header names (a search query). `todo` lists what is missing; `put` takes one
-# transcription, tries the few harmless variants a copy picks up (outer whitespace, a trailing
-# newline, a leading date marker of the page store) and keeps it only if it is byte-identical to the
-# annotated text (sha256) or, failing that, still holds every labelled evidence sentence.
-
-
-def _manifest(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _target(into: Path, e: dict) -> Path:
-    return into / e.get("part", "incoming") / "releases" / e["file"]
-
-
-def todo(manifest: Path, into: Path) -> int:
-    """Print the missing texts grouped by their `retrieved` query; exit 1 if any is missing."""
-    groups: dict[str, list[str]] = {}
-    for e in _manifest(manifest):
-        if not _target(into, e).is_file():
-            q = re.sub(r'^search pages\s+"?|"$', "", e["header"].get("retrieved", "")).strip()
-            groups.setdefault(q, []).append(f"{e['file']}  {e['header']['source_url']}")
-    for q, files in groups.items():
-        print(f"query: {q}")
-        for f in files:
-            print(f"    {f}")
-    n = sum(len(v) for v in groups.values())
-    print(f"{n} missing, {len(groups)} queries", file=sys.stderr)
-    return 1 if n else 0
-
-
-def _variants(raw: str):
-    seen = set()
-    bases = [raw, re.sub(r"^\s*date \d{4}-\d{2}(-\d{2})?\s+", "", raw)]
-    for b in bases:
-        for v in (b, b.strip(), b.strip() + "\n", b.rstrip() + "\n", b.lstrip()):
-            if v not in seen:
-                seen.add(v)
-                yield v
-
-
-def put(name: str, body_file: Path, manifest: Path, into: Path) -> int:
-    """Check one transcription against the manifest entry `name` and write it with its header."""
-    entry = next((e for e in _manifest(manifest) if e["file"] == name), None)
-    if entry is None:
-        print(f"{name}: not in {manifest}", file=sys.stderr)
-        return 2
-    raw = body_file.read_text(encoding="utf-8")
-    evidence = [a["evidence"] for a in entry["announcements"]]
-    chosen, how = None, ""
-    for v in _variants(raw):
-        if hashlib.sha256(v.encode("utf-8")).hexdigest() == entry["sha256"]:
-            chosen, how = v, "identical (sha256)"
-            break
-    if chosen is None:
-        for v in _variants(raw):
-            if all(ev in v for ev in evidence):
-                chosen, how = v.strip() + "\n", f"differs from the annotated text but holds all {len(evidence)} evidence sentence(s)"
-                break
-    if chosen is None:
-        lost = [ev for ev in evidence if ev not in raw]
-        print(f"{name}: refused, {len(lost)} of {len(evidence)} evidence sentence(s) not found:", file=sys.stderr)
-        for ev in lost:
-            print(f"    {ev[:100]!r}", file=sys.stderr)
-        return 1
-    path = _target(into, entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    head = "".join(f"{k}: {v}\n" for k, v in entry["header"].items())
-    path.write_text(head + "---\n" + chosen, encoding="utf-8")
-    print(f"{name}: {how} -> {path}")
-    return 0
-
-
 # --- check ------------------------------------------------------------------------------------------
 
 
@@ -327,14 +251,6 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--into", type=Path, required=True)
     m.add_argument("--external", type=Path, default=None)
     m.add_argument("--extra", type=Path, action="append", default=[])
-    t = sub.add_parser("todo", help="list the texts missing from --into, by stored-page query")
-    t.add_argument("--manifest", type=Path, default=HERE / "external.json")
-    t.add_argument("--into", type=Path, default=None)
-    u = sub.add_parser("put", help="check a transcribed text against its labels and write it")
-    u.add_argument("name")
-    u.add_argument("body", type=Path)
-    u.add_argument("--manifest", type=Path, default=HERE / "external.json")
-    u.add_argument("--into", type=Path, default=None)
     a = sub.add_parser("assemble")
     a.add_argument("--build", type=Path, required=True)
     a.add_argument("--final", type=Path, required=True)
@@ -349,10 +265,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.cmd == "merged":
         return merged(args.part, args.into, args.external or default_external_dir(), args.extra)
-    if args.cmd == "todo":
-        return todo(args.manifest, args.into or default_external_dir())
-    if args.cmd == "put":
-        return put(args.name, args.body, args.manifest, args.into or default_external_dir())
     if args.cmd == "external":
         return external(args.into or default_external_dir(), args.fetch)
     return assemble(args.build, args.final, args.external_into or default_external_dir(),
