@@ -170,7 +170,14 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
         sent_trigger = False
         prev_donors: list[str] | None = None
         sent_rows: list[Row] = []
+        colon_dead = False  # the clause before ended with ':' inside a forward cue's scope
         for cs, ce in _clauses(st, lex):
+            # "poursuivre son aide sur tous les plans : formation, ...": what a colon introduces is in
+            # the scope of a forward cue (continuing, calling) that runs to the colon
+            after_dead_colon, colon_dead = colon_dead, False
+            if st[cs:ce].rstrip().endswith(":"):
+                end = cs + len(st[cs:ce].rstrip())
+                colon_dead = any(b >= end - 1 for _, b in _forward_dead(st, cs, ce, lex))
             d = _find_donors(st, cs, ce, lex, excluded, (trig_m, donor_ms) if (cs, ce) == (0, len(st)) else None)
             strong = lex.w["strong_trigger"].search(st, cs, ce) is not None
             trig = strong or bool(
@@ -214,7 +221,7 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             found = _find_items(st, cs, ce, lex)
             if not money and not found:
                 continue  # nothing named, nothing counted: no row (and nothing for the scopes below to kill)
-            dead = _forward_dead(st, cs, ce, lex) + rel_dead
+            dead = _forward_dead(st, cs, ce, lex) + rel_dead + ([(cs, ce)] if after_dead_colon else [])
             money = [m for m in money if not any(a <= m.start < b for a, b in dead)]
             money = [m for m in money
                      if not lex.ends["money_before"].search(st, max(cs, m.start - 40), m.start)
