@@ -214,6 +214,11 @@ def check(external_dir: Path | None = None) -> list[str]:
                         problems.append(f"{where}: category {a.get('category')!r} is not a CONTRACT code")
                     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(a.get("date"))):
                         problems.append(f"{where}: date {a.get('date')!r} is not YYYY-MM-DD")
+    # the external part's split is checked from its manifest, whether or not its texts are here
+    for e in json.loads((HERE / "external.json").read_text(encoding="utf-8")):
+        if part_of(e["header"], patterns) != e["part"]:
+            problems.append(f"external {e['file']}: listed in {e['part']}, split.toml puts it in {part_of(e['header'], patterns)}")
+        publishers[e["part"]].add(publisher_key(e["header"].get("publisher", "")))
     both = publishers["dev"] & publishers["test"]
     problems += [f"publisher {p!r} is in both parts" for p in sorted(both)]
     return problems
