@@ -3,6 +3,8 @@
     python corpus/tools.py check                      # every part: headers, labels, split, evidence
     python corpus/tools.py external [--into DIR] [--fetch]
     python corpus/tools.py merged dev --into DIR [--external DIR] [--extra ../shared/corpus]
+    python corpus/tools.py collect URL --build DIR --language xx --publisher P --origin official|news \
+        --licence L --redistributable yes|no --published YYYY-MM-DD   # a new text, fetched (internet)
     python corpus/tools.py assemble --build DIR --final DIR --external-into DIR   # maintainers
 
 Layout: `corpus/dev/` and `corpus/test/` hold the releases we may redistribute (official texts whose
@@ -19,6 +21,7 @@ The split is by publisher (`split.toml`); `check` fails when a publisher is in b
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -174,6 +177,50 @@ def _fetch_text(url: str, max_bytes: int = 5_000_000) -> str | None:
         return None
 
 
+# --- collect: a new text from its publisher's page (a machine with internet) -------------------------
+# The only way the corpus grows: from the publisher's own page, whose terms the collector states in
+# the header. Never from the page store of the project's sandbox (docs/annotation.md, "Provenance").
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:30] or "publisher"
+
+
+def collect(url: str, build: Path, header: dict[str, str], published: str,
+            max_bytes: int = 5_000_000) -> int:
+    """Fetch `url`, keep its main text, write `build/<lang>/releases/<file>` with the header, and
+    list it unlabelled in `build/<lang>/expected_a.json` for annotator A."""
+    lang = header["language"]
+    if not re.fullmatch(r"[a-z]{2}", lang):
+        print(f"--language {lang!r}: two lower-case letters (ISO 639-1)", file=sys.stderr)
+        return 2
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", published or ""):
+        print(f"--published {published!r}: YYYY-MM-DD", file=sys.stderr)
+        return 2
+    body = _fetch_text(url, max_bytes)
+    if body is None:
+        return 1
+    folder = build / lang / "releases"
+    folder.mkdir(parents=True, exist_ok=True)
+    labels_path = build / lang / "expected_a.json"
+    labels = json.loads(labels_path.read_text(encoding="utf-8")) if labels_path.is_file() else []
+    for p in folder.glob("*.txt"):
+        if read_file(p)[0].get("source_url") == url:
+            print(f"{url}: already collected as {p.name}", file=sys.stderr)
+            return 1
+    n = len(list(folder.glob("*.txt"))) + 1
+    name = f"{lang}{n:03d}_{_slug(header['publisher'])}_{lang}_{published}.txt"
+    full = {"source_url": url, "publisher": header["publisher"], "language": lang, "published": published,
+            "origin": header["origin"], "licence": header["licence"],
+            "redistributable": header["redistributable"], "retrieved": f"fetched {_dt.date.today().isoformat()} from source_url"}
+    (folder / name).write_text("".join(f"{k}: {v}\n" for k, v in full.items()) + "---\n" + body.strip() + "\n",
+                               encoding="utf-8")
+    labels.append({"file": name, "announcements": [], "notes": "not yet labelled"})
+    _write_json(labels_path, labels)
+    print(f"{folder / name}: {len(body)} characters; label it in {labels_path}")
+    return 0
+
+
 # --- check ------------------------------------------------------------------------------------------
 
 
@@ -256,6 +303,15 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--into", type=Path, required=True)
     m.add_argument("--external", type=Path, default=None)
     m.add_argument("--extra", type=Path, action="append", default=[])
+    k = sub.add_parser("collect", help="fetch a new release from its publisher's page into a build folder")
+    k.add_argument("url")
+    k.add_argument("--build", type=Path, required=True)
+    k.add_argument("--language", required=True)
+    k.add_argument("--publisher", required=True)
+    k.add_argument("--origin", choices=("official", "news"), required=True)
+    k.add_argument("--licence", required=True, help="the publisher's reuse terms, as its site states them")
+    k.add_argument("--redistributable", choices=("yes", "no"), required=True)
+    k.add_argument("--published", required=True, help="the release date as the page states it, YYYY-MM-DD")
     a = sub.add_parser("assemble")
     a.add_argument("--build", type=Path, required=True)
     a.add_argument("--final", type=Path, required=True)
@@ -270,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.cmd == "merged":
         return merged(args.part, args.into, args.external or default_external_dir(), args.extra)
+    if args.cmd == "collect":
+        header = {"language": args.language, "publisher": args.publisher, "origin": args.origin,
+                  "licence": args.licence, "redistributable": args.redistributable}
+        return collect(args.url, args.build, header, args.published)
     if args.cmd == "external":
         return external(args.into or default_external_dir(), args.fetch)
     return assemble(args.build, args.final, args.external_into or default_external_dir(),

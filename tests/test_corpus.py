@@ -50,3 +50,60 @@ def test_external_rebuild_from_a_local_copy_reports_missing(tmp_path, capsys):
     assert tools.external(tmp_path, fetch=False) == 1  # nothing there, no fetching in tests
     assert "missing (use --fetch)" in capsys.readouterr().err
     assert json.loads((tmp_path / "test" / "expected.json").read_text()) == []
+
+
+@pytest.fixture()
+def page_server():
+    """A publisher's page on 127.0.0.1 (tests never leave the machine)."""
+    import http.server
+    import threading
+
+    html = ("<html><head><title>Aid</title></head><body><nav>Menu Home Contact</nav><article><h1>New package"
+            "</h1><p>Today the Netherlands announced a new military support package for Ukraine worth 100 million"
+            " euros, including armoured vehicles and ammunition for air defence.</p><p>The minister said the"
+            " package would be delivered before the winter, in close cooperation with partners.</p></article>"
+            "<footer>Cookies Privacy</footer></body></html>").encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = html if self.path == "/page" else b"x" * 200_000
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+HEADER = {"language": "nl", "publisher": "Rijksoverheid", "origin": "official",
+          "licence": "rijksoverheid.nl, CC0", "redistributable": "yes"}
+
+
+def test_collect_fetches_the_main_text_and_lists_it_for_labelling(page_server, tmp_path, capsys):
+    assert tools.collect(f"{page_server}/page", tmp_path, HEADER, "2024-05-01") == 0
+    (path,) = (tmp_path / "nl" / "releases").glob("*.txt")
+    assert path.name == "nl001_rijksoverheid_nl_2024-05-01.txt"
+    header, body = tools.read_file(path)
+    assert header["source_url"].endswith("/page") and header["retrieved"].startswith("fetched ")
+    assert "armoured vehicles" in body and "Cookies" not in body  # main text, not the page chrome
+    labels = json.loads((tmp_path / "nl" / "expected_a.json").read_text())
+    assert labels == [{"file": path.name, "announcements": [], "notes": "not yet labelled"}]
+    assert tools.collect(f"{page_server}/page", tmp_path, HEADER, "2024-05-01") == 1  # nothing twice
+    assert "already collected" in capsys.readouterr().err
+
+
+def test_collect_refuses_bad_input_and_bounds_the_download(page_server, tmp_path, capsys):
+    assert tools.collect("file:///etc/passwd", tmp_path, HEADER, "2024-05-01") == 1
+    assert tools.collect(f"{page_server}/page", tmp_path, HEADER, "1 May 2024") == 2
+    assert tools.collect(f"{page_server}/page", tmp_path, {**HEADER, "language": "Dutch"}, "2024-05-01") == 2
+    assert tools.collect(f"{page_server}/big", tmp_path, HEADER, "2024-05-01", max_bytes=100_000) == 1
+    err = capsys.readouterr().err
+    assert "not an http(s) URL" in err and "larger than 100000 bytes" in err
+    assert not (tmp_path / "nl" / "releases").exists()
