@@ -5,7 +5,7 @@
     python corpus/tools.py merged dev --into DIR [--external DIR] [--extra ../shared/corpus]
     python corpus/tools.py collect URL --build DIR --language xx --publisher P --origin official|news \
         --licence L --redistributable yes|no --published YYYY-MM-DD   # a new text, fetched (internet)
-    python corpus/tools.py assemble --build DIR --final DIR --external-into DIR   # maintainers
+    python corpus/tools.py assemble --build DIR --final DIR --external-into DIR --languages nl   # add/update
 
 Layout: `corpus/dev/` and `corpus/test/` hold the releases we may redistribute (official texts whose
 publishers allow reuse; each file's header says `licence:` and `redistributable: yes`) with their
@@ -71,45 +71,54 @@ def publisher_key(publisher: str) -> str:
 # --- assemble (maintainers: from the annotation folders) -------------------------------------------
 
 
-def assemble(build: Path, final: Path, external_into: Path, languages: list[str]) -> int:
-    """Copy the annotated releases into corpus/dev|test (redistributable) or `external_into`
-    (the rest, with external.json), labels from `final/<lang>/expected.json` (settled) when there,
-    else the first annotator's `build/<lang>/expected_a.json`."""
-    patterns = test_patterns()
-    parts: dict[str, list[dict]] = {p: [] for p in PARTS}
-    ext_parts: dict[str, list[dict]] = {p: [] for p in PARTS}
-    manifest = []
-    for part in PARTS:
-        for folder in (HERE / part / "releases", external_into / part / "releases"):
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob("*.txt"):
-                old.unlink()
+def assemble(build: Path, final: Path, external_into: Path, languages: list[str], root: Path = HERE) -> int:
+    """Add (or update, by file name) the annotated releases of `build/<lang>/` in the corpus:
+    redistributable ones into `root/dev|test`, the rest into `external_into` and external.json.
+    Labels from `final/<lang>/expected.json` (settled) when there, else annotator A's
+    `build/<lang>/expected_a.json`. Entries not in the build are kept as they are."""
+    patterns = test_patterns(root / "split.toml")
+    load = lambda p: json.loads(p.read_text(encoding="utf-8")) if p.is_file() else []  # noqa: E731
+    parts = {p: load(root / p / "expected.json") for p in PARTS}
+    ext_parts = {p: load(external_into / p / "expected.json") for p in PARTS}
+    manifest = load(root / "external.json")
+    added = 0
     for lang in languages:
         settled = final / lang / "expected.json"
         labels_path = settled if settled.is_file() else build / lang / "expected_a.json"
         labels = json.loads(labels_path.read_text(encoding="utf-8"))
         print(f"{lang}: {len(labels)} files, labels from {labels_path}")
+        names = {e["file"] for e in labels}
+        for p in PARTS:  # a file assembled again replaces its earlier place and labels
+            parts[p] = [e for e in parts[p] if e["file"] not in names]
+            ext_parts[p] = [e for e in ext_parts[p] if e["file"] not in names]
+            for folder in (root / p / "releases", external_into / p / "releases"):
+                for name in names:
+                    (folder / name).unlink(missing_ok=True)
+        manifest = [e for e in manifest if e["file"] not in names]
         for entry in labels:
             src = build / lang / "releases" / entry["file"]
             header, body = read_file(src)
             part = part_of(header, patterns)
             entry = {"file": entry["file"], "announcements": entry["announcements"], "notes": entry.get("notes", "")}
             if header.get("redistributable", "").lower().startswith("yes"):
-                (HERE / part / "releases" / src.name).write_bytes(src.read_bytes())
-                parts[part].append(entry)
+                dest, bucket = root / part / "releases", parts[part]
             else:
-                (external_into / part / "releases" / src.name).write_bytes(src.read_bytes())
-                ext_parts[part].append(entry)
+                dest, bucket = external_into / part / "releases", ext_parts[part]
                 manifest.append({"part": part, "file": src.name,
                                  "header": {k: header.get(k, "") for k in (*HEADER_KEYS, "retrieved")},
                                  "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
                                  "announcements": entry["announcements"], "notes": entry["notes"]})
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / src.name).write_bytes(src.read_bytes())
+            bucket.append(entry)
+            added += 1
     for part in PARTS:
-        _write_json(HERE / part / "expected.json", sorted(parts[part], key=lambda e: e["file"]))
+        _write_json(root / part / "expected.json", sorted(parts[part], key=lambda e: e["file"]))
         _write_json(external_into / part / "expected.json", sorted(ext_parts[part], key=lambda e: e["file"]))
-    _write_json(HERE / "external.json", sorted(manifest, key=lambda e: (e["part"], e["file"])))
+    _write_json(root / "external.json", sorted(manifest, key=lambda e: (e["part"], e["file"])))
     for part in PARTS:
         print(f"{part}: {len(parts[part])} in the repository, {len(ext_parts[part])} external")
+    print(f"{added} release(s) assembled")
     return 0
 
 

@@ -107,3 +107,27 @@ def test_collect_refuses_bad_input_and_bounds_the_download(page_server, tmp_path
     err = capsys.readouterr().err
     assert "not an http(s) URL" in err and "larger than 100000 bytes" in err
     assert not (tmp_path / "nl" / "releases").exists()
+
+
+def test_assemble_adds_a_new_language_and_keeps_the_rest(page_server, tmp_path):
+    """A collected, labelled Dutch text joins the corpus; nothing already there is lost."""
+    import shutil
+
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("second_reading", "*.py"))
+    before = {p: json.loads((root / p / "expected.json").read_text()) for p in tools.PARTS}
+    n_external = len(json.loads((root / "external.json").read_text()))
+    build = tmp_path / "build"
+    assert tools.collect(f"{page_server}/page", build, HEADER, "2024-05-01") == 0
+    labels = json.loads((build / "nl" / "expected_a.json").read_text())
+    labels[0]["announcements"] = [{"donor": "Netherlands", "donor_code": "NLD", "category": "armoured_vehicles",
+                                   "evidence": "x", "date": "2024-05-01"}]
+    (build / "nl" / "expected_a.json").write_text(json.dumps(labels))
+    for _ in range(2):  # assembling twice changes nothing more
+        assert tools.assemble(build, tmp_path / "final", tmp_path / "ext", ["nl"], root=root) == 0
+        dev = json.loads((root / "dev" / "expected.json").read_text())
+        assert len(dev) == len(before["dev"]) + 1 and dev[0]["file"] in {e["file"] for e in before["dev"]}
+        assert json.loads((root / "test" / "expected.json").read_text()) == before["test"]
+        assert len(json.loads((root / "external.json").read_text())) == n_external
+        assert (root / "dev" / "releases" / "nl001_rijksoverheid_nl_2024-05-01.txt").is_file()
+        assert len(list((root / "dev" / "releases").glob("*.txt"))) == len(before["dev"]) + 1
