@@ -58,11 +58,11 @@ def page_server():
     import http.server
     import threading
 
-    html = ("<html><head><title>Aid</title></head><body><nav>Menu Home Contact</nav><article><h1>New package"
-            "</h1><p>Today the Netherlands announced a new military support package for Ukraine worth 100 million"
-            " euros, including armoured vehicles and ammunition for air defence.</p><p>The minister said the"
-            " package would be delivered before the winter, in close cooperation with partners.</p></article>"
-            "<footer>Cookies Privacy</footer></body></html>").encode()
+    html = (b"<html><head><title>Aid</title></head><body><nav>Menu Home Contact</nav><article><h1>New package"
+            b"</h1><p>Today the Netherlands announced a new military support package for Ukraine worth 100 million"
+            b" euros, including armoured vehicles and ammunition for air defence.</p><p>The minister said the"
+            b" package would be delivered before the winter, in close cooperation with partners.</p></article>"
+            b"<footer>Cookies Privacy</footer></body></html>")
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
