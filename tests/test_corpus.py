@@ -54,32 +54,19 @@ def test_external_rebuild_from_a_local_copy_reports_missing(tmp_path, capsys):
 
 @pytest.fixture()
 def page_server():
-    """A publisher's page on 127.0.0.1 (tests never leave the machine)."""
-    import http.server
-    import threading
+    """A publisher's page on 127.0.0.1 (tests never leave the machine), and a page too big to keep."""
+    from etl_testserver import Route, TestServer
 
     html = (b"<html><head><title>Aid</title></head><body><nav>Menu Home Contact</nav><article><h1>New package"
             b"</h1><p>Today the Netherlands announced a new military support package for Ukraine worth 100 million"
             b" euros, including armoured vehicles and ammunition for air defence.</p><p>The minister said the"
             b" package would be delivered before the winter, in close cooperation with partners.</p></article>"
             b"<footer>Cookies Privacy</footer></body></html>")
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            body = html if self.path == "/page" else b"x" * 200_000
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    server = TestServer()
+    server.routes["/page"] = Route(body=html)
+    server.routes["/big"] = Route(body=b"x" * 200_000)
+    yield server.base
+    server.close()
 
 
 HEADER = {"language": "nl", "publisher": "Rijksoverheid", "origin": "official",

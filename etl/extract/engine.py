@@ -175,9 +175,11 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             # "poursuivre son aide sur tous les plans : formation, ...": what a colon introduces is in
             # the scope of a forward cue (continuing, calling) that runs to the colon
             after_dead_colon, colon_dead = colon_dead, False
-            if st[cs:ce].rstrip().endswith(":"):
-                end = cs + len(st[cs:ce].rstrip())
-                colon_dead = any(b >= end - 1 for _, b in _forward_dead(st, cs, ce, lex))
+            fwd = None  # the clause's forward-cue spans, when already looked up
+            clause = st[cs:ce].rstrip()
+            if clause.endswith(":"):
+                fwd = _forward_dead(st, cs, ce, lex)
+                colon_dead = any(b >= cs + len(clause) - 1 for _, b in fwd)
             d = _find_donors(st, cs, ce, lex, excluded, (trig_m, donor_ms) if (cs, ce) == (0, len(st)) else None)
             strong = lex.w["strong_trigger"].search(st, cs, ce) is not None
             trig = strong or bool(
@@ -221,7 +223,9 @@ def extract_release(release: ReleaseText) -> list[Announcement]:
             found = _find_items(st, cs, ce, lex)
             if not money and not found:
                 continue  # nothing named, nothing counted: no row (and nothing for the scopes below to kill)
-            dead = _forward_dead(st, cs, ce, lex) + rel_dead + ([(cs, ce)] if after_dead_colon else [])
+            if fwd is None:
+                fwd = _forward_dead(st, cs, ce, lex)
+            dead = fwd + rel_dead + ([(cs, ce)] if after_dead_colon else [])
             money = [m for m in money if not any(a <= m.start < b for a, b in dead)]
             money = [m for m in money
                      if not lex.ends["money_before"].search(st, max(cs, m.start - 40), m.start)
